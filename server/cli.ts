@@ -1,0 +1,188 @@
+/**
+ * The `vigiles` command. Every command that touches the database takes the same
+ * `--data DIR` / VIGILES_DATA_DIR / DATABASE_URL, resolved in config.ts.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConfigError, databaseConfig, serverConfig, type ConfigFlags } from './config';
+import { DataDirLockedError } from './db/data-dir-lock';
+import { openDatabase } from './db/database';
+import { seedDemo } from './demo/seed-demo';
+import { emailField, nameField, passwordField } from './http/auth-routes';
+import { consoleLogger } from './logger';
+import { startVigiles } from './main';
+import { EmailTakenError, ROLES, UserStore, type Role } from './users/user-store';
+
+const USAGE = `Usage: vigiles <command> [options]
+
+Commands:
+  serve [--port N] [--host H] [--data DIR] [--public-url URL]
+                        Run the server (UI, /api and /sync on one port).
+  migrate [--data DIR]  Apply database migrations and exit.
+  user create --email E --name N [--admin | --role admin|responder|observer] --password-stdin [--data DIR]
+                        Add a user; the password is read from standard input.
+  demo [--port N] [--data DIR]
+                        Create a demo admin and the GitHub 2018 incident, then serve.
+
+Database: DATABASE_URL selects a Postgres server; otherwise the embedded database lives in
+--data DIR, VIGILES_DATA_DIR, or ./.vigiles (./.vigiles-demo for demo).`;
+
+class UsageError extends Error {}
+
+const common = {
+	data: { type: 'string' },
+	'database-url': { type: 'string' },
+	help: { type: 'boolean', short: 'h' }
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+	const [command, ...rest] = argv;
+	switch (command) {
+		case 'serve':
+			return serveCommand(rest, false);
+		case 'demo':
+			return serveCommand(rest, true);
+		case 'migrate':
+			return migrateCommand(rest);
+		case 'user':
+			if (rest[0] === 'create') return userCreateCommand(rest.slice(1));
+			throw new UsageError(`unknown user command "${rest[0] ?? ''}"; try "vigiles user create"`);
+		case undefined:
+		case 'help':
+		case '--help':
+		case '-h':
+			console.log(USAGE);
+			return command === undefined ? 2 : 0;
+		default:
+			throw new UsageError(`unknown command "${command}"`);
+	}
+}
+
+type ArgOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+
+function parse(args: string[], options: ArgOptions) {
+	try {
+		return parseArgs({ args, options: { ...common, ...options }, allowPositionals: false, strict: true }).values;
+	} catch (error) {
+		throw new UsageError((error as Error).message);
+	}
+}
+
+async function serveCommand(args: string[], demo: boolean): Promise<number> {
+	const flags = parse(args, {
+		port: { type: 'string' },
+		host: { type: 'string' },
+		'public-url': { type: 'string' }
+	}) as ConfigFlags & { help?: boolean };
+	if (flags.help) {
+		console.log(USAGE);
+		return 0;
+	}
+	if (demo && !flags.data && !process.env.VIGILES_DATA_DIR) flags.data = '.vigiles-demo';
+	const config = serverConfig(flags);
+	const logger = consoleLogger();
+	const vigiles = await startVigiles(config, { logger });
+	const where = config.databaseUrl ? 'a Postgres server (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
+	console.log(`Vigiles is listening on ${config.publicUrl ?? vigiles.url} (database: ${where})`);
+
+	if (demo) {
+		const seeded = await seedDemo(vigiles);
+		console.log(
+			`\nDemo ready. Sign in at ${config.publicUrl ?? vigiles.url}/login\n  email:    ${seeded.email}\n  password: ${seeded.password}\n` +
+				`The GitHub 2018-10-21 incident: ${config.publicUrl ?? vigiles.url}/incidents/${seeded.incidentId}\n`
+		);
+	} else if (vigiles.setupUrl) {
+		console.log(`\nNo users yet. Create the first admin (this link works once):\n  ${vigiles.setupUrl}\n`);
+	}
+
+	await new Promise<void>((resolve) => {
+		let stopping = false;
+		const stop = (signal: string) => {
+			if (stopping) return;
+			stopping = true;
+			logger.info(`${signal} received; finishing log writes and closing`);
+			void vigiles.close().then(resolve, (error) => {
+				logger.error('error while shutting down', { error });
+				resolve();
+			});
+		};
+		process.once('SIGTERM', () => stop('SIGTERM'));
+		process.once('SIGINT', () => stop('SIGINT'));
+	});
+	return 0;
+}
+
+async function migrateCommand(args: string[]): Promise<number> {
+	const flags = parse(args, {}) as ConfigFlags;
+	const config = databaseConfig(flags);
+	const database = await openDatabase(config);
+	await database.close();
+	console.log(`migrations applied (${config.databaseUrl ? 'Postgres server' : config.dataDir})`);
+	return 0;
+}
+
+async function userCreateCommand(args: string[]): Promise<number> {
+	const flags = parse(args, {
+		email: { type: 'string' },
+		name: { type: 'string' },
+		admin: { type: 'boolean' },
+		role: { type: 'string' },
+		'password-stdin': { type: 'boolean' }
+	}) as ConfigFlags & { email?: string; name?: string; admin?: boolean; role?: string; 'password-stdin'?: boolean };
+	if (!flags['password-stdin']) throw new UsageError('pass the password on standard input with --password-stdin');
+	if (flags.admin && flags.role && flags.role !== 'admin') throw new UsageError('--admin and --role disagree');
+	const role = (flags.admin ? 'admin' : (flags.role ?? 'responder')) as Role;
+	if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+	const email = check('--email', emailField, flags.email);
+	const name = check('--name', nameField, flags.name);
+	const password = check('password (standard input)', passwordField, (await readStdin()).replace(/\r?\n$/, ''));
+
+	const database = await openDatabase(databaseConfig(flags));
+	try {
+		const user = await new UserStore(database.db).create({ email, name, password, role });
+		console.log(`created ${user.role} ${user.email} (${user.id})`);
+		return 0;
+	} catch (error) {
+		if (error instanceof EmailTakenError) {
+			console.error(`vigiles: ${error.message}`);
+			return 1;
+		}
+		throw error;
+	} finally {
+		await database.close();
+	}
+}
+
+function check<T>(what: string, schema: z.ZodType<T>, value: unknown): T {
+	if (value === undefined) throw new UsageError(`${what} is required`);
+	const result = schema.safeParse(value);
+	if (!result.success) throw new UsageError(`${what}: ${result.error.issues[0].message}`);
+	return result.data;
+}
+
+async function readStdin(): Promise<string> {
+	if (process.stdin.isTTY) throw new UsageError('--password-stdin reads the password from a pipe, e.g. echo "$PW" | vigiles user create …');
+	const chunks: Buffer[] = [];
+	for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks).toString('utf8');
+}
+
+main(process.argv.slice(2)).then(
+	(code) => process.exit(code),
+	(error) => {
+		if (error instanceof UsageError) {
+			console.error(`vigiles: ${error.message}\n\n${USAGE}`);
+			process.exit(2);
+		}
+		if (error instanceof DataDirLockedError || error instanceof ConfigError) {
+			console.error(`vigiles: ${error.message}`);
+			process.exit(1);
+		}
+		if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+			console.error(`vigiles: the port is already in use (${(error as Error).message}); choose another with --port or PORT`);
+			process.exit(1);
+		}
+		console.error('vigiles: failed:', error);
+		process.exit(1);
+	}
+);

@@ -1,0 +1,68 @@
+/**
+ * The only reader of process.env. Every command builds its Config here, from flags first, then
+ * the environment, then defaults, so `vigiles serve --data X` and `VIGILES_DATA_DIR=X` agree.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface DatabaseConfig {
+	/** A Postgres server (postgres.js) when set; otherwise embedded PGlite under `dataDir`. */
+	databaseUrl: string | undefined;
+	/** Folder for the embedded database and the process lock. */
+	dataDir: string;
+}
+
+export interface ServerConfig extends DatabaseConfig {
+	port: number;
+	host: string;
+	/**
+	 * The address users reach Vigiles at (for the setup link and the Secure cookie flag),
+	 * e.g. `https://vigiles.example.org`. Defaults to `http://localhost:PORT`.
+	 */
+	publicUrl: string | undefined;
+	/** Folder of the built UI (SvelteKit adapter-static output). */
+	uiDir: string;
+}
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface ConfigFlags {
+	port?: string;
+	host?: string;
+	data?: string;
+	'database-url'?: string;
+	'public-url'?: string;
+}
+
+export class ConfigError extends Error {
+	override name = 'ConfigError';
+}
+
+export function databaseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+	const databaseUrl = nonEmpty(flags['database-url']) ?? nonEmpty(env.DATABASE_URL);
+	const dataDir = path.resolve(nonEmpty(flags.data) ?? nonEmpty(env.VIGILES_DATA_DIR) ?? '.vigiles');
+	return { databaseUrl, dataDir };
+}
+
+export function serverConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+	const rawPort = nonEmpty(flags.port) ?? nonEmpty(env.PORT) ?? '3000';
+	const port = Number(rawPort);
+	if (!Number.isInteger(port) || port < 0 || port > 65535) {
+		throw new ConfigError(`port must be a whole number from 0 to 65535, got "${rawPort}"`);
+	}
+	const publicUrl = nonEmpty(flags['public-url']) ?? nonEmpty(env.VIGILES_PUBLIC_URL);
+	if (publicUrl !== undefined && !/^https?:\/\/[^/]+\/?$/.test(publicUrl)) {
+		throw new ConfigError(`public URL must look like https://host[:port], got "${publicUrl}"`);
+	}
+	return {
+		...databaseConfig(flags, env),
+		port,
+		host: nonEmpty(flags.host) ?? nonEmpty(env.HOST) ?? '0.0.0.0',
+		publicUrl: publicUrl?.replace(/\/$/, ''),
+		uiDir: path.resolve(nonEmpty(env.VIGILES_UI_DIR) ?? path.join(PROJECT_ROOT, 'build'))
+	};
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+	return value === undefined || value.trim() === '' ? undefined : value;
+}

@@ -1,0 +1,121 @@
+/**
+ * The database schema (drizzle). `npm run db:generate` writes migrations to drizzle/ from this
+ * file; they are committed and applied at start. Tables are plural snake_case.
+ */
+import { sql } from 'drizzle-orm';
+import {
+	bigint,
+	customType,
+	index,
+	integer,
+	jsonb,
+	pgTable,
+	primaryKey,
+	text,
+	timestamp,
+	uniqueIndex,
+	uuid
+} from 'drizzle-orm/pg-core';
+
+/** Postgres bytea as a Uint8Array on both drivers (postgres.js gives Buffers, PGlite Uint8Arrays). */
+export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+	dataType: () => 'bytea',
+	toDriver: (value) => Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+	fromDriver: (value) => new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+});
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const users = pgTable(
+	'users',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		email: text('email').notNull(),
+		name: text('name').notNull(),
+		passwordHash: text('password_hash').notNull(),
+		/** admin | responder | observer */
+		role: text('role').notNull(),
+		createdAt: createdAt(),
+		disabledAt: timestamp('disabled_at', { withTimezone: true })
+	},
+	(t) => [uniqueIndex('users_email_lower_idx').on(sql`lower(${t.email})`)]
+);
+
+/** Browser sessions. `id` is the SHA-256 of the cookie's token; the token itself is never stored. */
+export const sessions = pgTable(
+	'sessions',
+	{
+		id: text('id').primaryKey(),
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id, { onDelete: 'cascade' }),
+		createdAt: createdAt(),
+		lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull()
+	},
+	(t) => [index('sessions_user_idx').on(t.userId)]
+);
+
+export const incidents = pgTable(
+	'incidents',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		/** Mirrors of the document's meta, updated in the same transaction as the log row that changed them. */
+		title: text('title').notNull(),
+		kind: text('kind').notNull(),
+		severity: integer('severity').notNull(),
+		status: text('status').notNull(),
+		createdBy: uuid('created_by')
+			.notNull()
+			.references(() => users.id),
+		createdAt: createdAt(),
+		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+		closedAt: timestamp('closed_at', { withTimezone: true }),
+		/** The seq of the last log row. Appends lock this row, so seq stays gapless under concurrency. */
+		headSeq: integer('head_seq').notNull().default(0)
+	},
+	(t) => [index('incidents_list_idx').on(t.closedAt, t.createdAt)]
+);
+
+/**
+ * The record: one row per accepted change to an incident, in order. Append-only.
+ * `update` holds the Yjs update bytes exactly as the client sent them (null for server commands
+ * that do not touch the document).
+ */
+export const incidentLog = pgTable(
+	'incident_log',
+	{
+		incidentId: uuid('incident_id')
+			.notNull()
+			.references(() => incidents.id),
+		seq: integer('seq').notNull(),
+		/** When the server received the change. */
+		at: timestamp('at', { withTimezone: true }).notNull(),
+		/** The authenticated user; null only for the server itself. */
+		actorId: uuid('actor_id').references(() => users.id),
+		type: text('type').notNull(),
+		summary: text('summary').notNull(),
+		changes: jsonb('changes').notNull(),
+		update: bytea('update')
+	},
+	(t) => [primaryKey({ columns: [t.incidentId, t.seq] })]
+);
+
+/**
+ * Which user a Yjs clientID belongs to in an incident: the user whose connection first put new
+ * content under it. Later content under that clientID from anyone else is refused.
+ */
+export const incidentClients = pgTable(
+	'incident_clients',
+	{
+		incidentId: uuid('incident_id')
+			.notNull()
+			.references(() => incidents.id),
+		clientId: bigint('client_id', { mode: 'number' }).notNull(),
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id),
+		firstSeq: integer('first_seq').notNull()
+	},
+	(t) => [primaryKey({ columns: [t.incidentId, t.clientId] })]
+);

@@ -1,0 +1,31 @@
+/**
+ * What every route can reach: the stores and services built in main.ts, and per request the
+ * signed-in user (if any).
+ */
+import type { SessionStore, SessionUser } from '../auth/session-store';
+import type { SetupToken } from '../auth/setup-token';
+import type { IncidentStore } from '../incidents/incident-store';
+import type { LogStore } from '../log/log-store';
+import type { Logger } from '../logger';
+import type { RoomRegistry } from '../sync/room-registry';
+import type { UserStore } from '../users/user-store';
+
+export interface AppDeps {
+	users: UserStore;
+	sessions: SessionStore;
+	incidents: IncidentStore;
+	log: LogStore;
+	rooms: RoomRegistry;
+	setupToken: SetupToken;
+	logger: Logger;
+	/** `https://host` when Vigiles is reached over https (then cookies are Secure). */
+	publicUrl: string | undefined;
+	/** Folder of the built UI; null to serve no UI (API-only tests). */
+	uiDir: string | null;
+}
+
+export interface AppEnv {
+	Variables: {
+		session: SessionUser | null;
+	};
+}

@@ -1,0 +1,66 @@
+/**
+ * Incidents: create, list, read, and read their log.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { INCIDENT_KINDS } from '../../src/lib/shared/incident-kinds';
+import { MAX_LOG_PAGE, MAX_TITLE_LENGTH } from '../../src/lib/shared/limits';
+import type { Incident } from '../incidents/incident-store';
+import { notFound } from './api-error';
+import type { AppDeps, AppEnv } from './context';
+import { queryInt, readBody } from './read-body';
+import { requireUser, requireWriter } from './session';
+
+const createIncidentBody = z.object({
+	title: z.string().trim().min(1, 'must not be empty').max(MAX_TITLE_LENGTH, `must be at most ${MAX_TITLE_LENGTH} characters`),
+	kind: z.enum(INCIDENT_KINDS, { error: 'must be "outage" or "security"' }),
+	severity: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], {
+		error: 'must be 1, 2, 3 or 4 (1 is the most severe)'
+	})
+});
+
+export function incidentsRoutes(deps: AppDeps): Hono<AppEnv> {
+	const app = new Hono<AppEnv>();
+
+	async function visibleIncident(id: string): Promise<Incident> {
+		const incident = await deps.incidents.get(id);
+		if (!incident) throw notFound('incident');
+		return incident;
+	}
+
+	app.post('/incidents', async (c) => {
+		const user = requireWriter(c);
+		const body = await readBody(c, createIncidentBody);
+		const incident = await deps.incidents.create({ ...body, createdBy: user.id });
+		deps.logger.info('incident created', { incidentId: incident.id, by: user.id });
+		return c.json(incident, 201);
+	});
+
+	app.get('/incidents', async (c) => {
+		requireUser(c);
+		return c.json({ incidents: await deps.incidents.list() });
+	});
+
+	app.get('/incidents/:id', async (c) => {
+		requireUser(c);
+		return c.json(await visibleIncident(c.req.param('id')));
+	});
+
+	app.get('/incidents/:id/log', async (c) => {
+		requireUser(c);
+		const incident = await visibleIncident(c.req.param('id'));
+		const after = queryInt(c, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
+		const limit = queryInt(c, 'limit', 100, 1, MAX_LOG_PAGE);
+		const events = await deps.log.events(incident.id, after, limit);
+		const headSeq = (await deps.log.headSeq(incident.id)) ?? incident.headSeq;
+		return c.json({ events, headSeq });
+	});
+
+	app.get('/incidents/:id/provenance', async (c) => {
+		requireUser(c);
+		const incident = await visibleIncident(c.req.param('id'));
+		return c.json(await deps.log.provenance(incident.id));
+	});
+
+	return app;
+}

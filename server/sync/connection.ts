@@ -1,0 +1,93 @@
+/**
+ * One client's WebSocket in a room. Holds who it is (from the session at the upgrade), which
+ * awareness clientIDs it speaks for, and guards sending: a client that stops reading is closed
+ * rather than buffered without limit (it resyncs when it reconnects).
+ */
+import type { WebSocket } from 'ws';
+import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
+
+export interface ConnectionUser {
+	id: string;
+	name: string;
+	role: string;
+	/** The session behind this connection, so signing out closes it. */
+	sessionId: string;
+}
+
+/** Bytes we let queue for one slow reader before closing it. */
+export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+let nextId = 1;
+
+export class Connection {
+	readonly id = nextId++;
+	readonly awarenessClients = new Set<number>();
+	private closedFlag = false;
+	private readonly closeListeners: (() => void)[] = [];
+
+	constructor(
+		private readonly socket: WebSocket,
+		readonly user: ConnectionUser,
+		/** Sends log events (message type 100) too; asked for with `?events=1`. */
+		readonly wantsEvents: boolean
+	) {
+		socket.on('close', () => this.markClosed());
+	}
+
+	get closed(): boolean {
+		return this.closedFlag;
+	}
+
+	send(frame: Uint8Array): void {
+		if (this.closedFlag) return;
+		if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+			this.close(CLOSE_CODES.TRY_AGAIN, 'too far behind; reconnect to resync');
+			return;
+		}
+		this.socket.send(frame, { binary: true }, (error) => {
+			if (error) this.terminate();
+		});
+	}
+
+	/** Closes with a code from CLOSE_CODES; the reason is for people (at most 123 bytes). */
+	close(code: number, reason: string): void {
+		if (this.closedFlag) return;
+		this.markClosed();
+		try {
+			this.socket.close(code, truncate(reason));
+		} catch {
+			this.socket.terminate();
+		}
+		// A peer that never answers the close handshake is cut off.
+		setTimeout(() => this.socket.terminate(), 2000).unref();
+	}
+
+	terminate(): void {
+		this.markClosed();
+		this.socket.terminate();
+	}
+
+	pause(): void {
+		if (!this.closedFlag) this.socket.pause();
+	}
+
+	resume(): void {
+		if (!this.closedFlag) this.socket.resume();
+	}
+
+	onClose(listener: () => void): void {
+		if (this.closedFlag) listener();
+		else this.closeListeners.push(listener);
+	}
+
+	private markClosed(): void {
+		if (this.closedFlag) return;
+		this.closedFlag = true;
+		for (const listener of this.closeListeners.splice(0)) listener();
+	}
+}
+
+function truncate(reason: string): string {
+	const bytes = Buffer.from(reason);
+	return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '') + '…';
+}

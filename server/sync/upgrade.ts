@@ -1,0 +1,137 @@
+/**
+ * The door to `/sync/:incidentId`. Everything is decided before the WebSocket handshake: a
+ * request without a valid session gets HTTP 401 and an unknown incident 404, and no room is
+ * loaded for either. Accepted sockets get error handlers at once (a bad frame must never
+ * become an uncaught exception), a size limit, and a heartbeat that drops dead peers.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
+import { MAX_SYNC_MESSAGE_BYTES } from '../../src/lib/shared/limits';
+import { EVENTS_PARAM } from '../../src/lib/shared/protocol';
+import type { SessionStore } from '../auth/session-store';
+import type { IncidentStore } from '../incidents/incident-store';
+import type { Logger } from '../logger';
+import { sessionTokenFromCookieHeader } from '../http/session';
+import { Connection } from './connection';
+import type { RoomRegistry } from './room-registry';
+
+const SYNC_PATH = /^\/sync\/([^/]+)\/?$/;
+export const HEARTBEAT_MS = 30_000;
+
+export interface SyncServerDeps {
+	sessions: SessionStore;
+	incidents: IncidentStore;
+	rooms: RoomRegistry;
+	logger: Logger;
+}
+
+export class SyncServer {
+	private readonly wss = new WebSocketServer({
+		noServer: true,
+		maxPayload: MAX_SYNC_MESSAGE_BYTES,
+		perMessageDeflate: false
+	});
+	private readonly alive = new WeakMap<WebSocket, boolean>();
+	private readonly heartbeat: NodeJS.Timeout;
+	private accepting = true;
+
+	constructor(private readonly deps: SyncServerDeps) {
+		this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+		this.heartbeat.unref();
+	}
+
+	attach(server: Server): void {
+		server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+			socket.on('error', () => socket.destroy());
+			this.handleUpgrade(req, socket, head).catch((error) => {
+				this.deps.logger.error('upgrade failed', { error });
+				reject(socket, 500, 'Internal Server Error');
+			});
+		});
+	}
+
+	/** Stops taking new sockets; open ones are closed by the room registry's shutdown. */
+	stop(): void {
+		this.accepting = false;
+		clearInterval(this.heartbeat);
+	}
+
+	private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+		if (!this.accepting) return reject(socket, 503, 'Service Unavailable');
+		const url = new URL(req.url ?? '/', 'http://localhost');
+		const match = SYNC_PATH.exec(url.pathname);
+		if (!match) return reject(socket, 404, 'Not Found');
+		const token = sessionTokenFromCookieHeader(req.headers.cookie);
+		const session = token ? await this.deps.sessions.lookup(token) : null;
+		if (!session) return reject(socket, 401, 'Unauthorized');
+		let incidentId: string;
+		try {
+			incidentId = decodeURIComponent(match[1]);
+		} catch {
+			return reject(socket, 404, 'Not Found');
+		}
+		if (!(await this.deps.incidents.exists(incidentId))) return reject(socket, 404, 'Not Found');
+		if (socket.destroyed) return;
+
+		this.wss.handleUpgrade(req, socket, head, (ws) => {
+			const conn = new Connection(
+				ws,
+				{ id: session.user.id, name: session.user.name, role: session.user.role, sessionId: session.sessionId },
+				url.searchParams.get(EVENTS_PARAM) === '1'
+			);
+			this.alive.set(ws, true);
+			ws.on('pong', () => this.alive.set(ws, true));
+			ws.on('error', (error) => {
+				this.deps.logger.warn('sync socket error', { incidentId, userId: conn.user.id, error });
+				conn.terminate();
+			});
+			// Frames are held until the room is loaded, then delivered in order.
+			const held: Uint8Array[] = [];
+			let deliver: ((frame: Uint8Array) => void) | null = null;
+			ws.on('message', (data, isBinary) => {
+				if (!isBinary) {
+					conn.close(CLOSE_CODES.BAD_MESSAGE, 'text frames are not part of the sync protocol');
+					return;
+				}
+				const frame = toBytes(data);
+				if (deliver) deliver(frame);
+				else held.push(frame);
+			});
+			void this.deps.rooms.join(incidentId, conn, (fn) => {
+				deliver = fn;
+				for (const frame of held.splice(0)) fn(frame);
+			});
+		});
+	}
+
+	private beat(): void {
+		for (const ws of this.wss.clients) {
+			if (this.alive.get(ws) === false) {
+				ws.terminate();
+				continue;
+			}
+			this.alive.set(ws, false);
+			try {
+				ws.ping();
+			} catch {
+				ws.terminate();
+			}
+		}
+	}
+}
+
+function reject(socket: Duplex, status: number, text: string): void {
+	if (socket.destroyed) return;
+	const body = JSON.stringify({ error: { code: text.toLowerCase().replace(/ /g, '_'), message: text } });
+	socket.end(
+		`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+	);
+}
+
+function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+	if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+	if (data instanceof ArrayBuffer) return new Uint8Array(data);
+	return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}

@@ -1,0 +1,191 @@
+/**
+ * What an accepted update changed, in the incident's own terms. The server derives these from
+ * each update it accepts and stores them with the log row (`changes`), and the row's `summary`
+ * is `summarizeChanges(changes)`. The browser reads them to learn who added and edited what.
+ *
+ * Event names are `noun.verb` in the past tense.
+ */
+import * as Y from 'yjs';
+import { ROOTS } from './doc-schema';
+
+export type Change =
+	| { type: 'incident.created'; title: string; kind: string; severity: number }
+	| { type: 'field.changed'; field: string; from: unknown; to: unknown }
+	| { type: 'entry.added'; entryId: string; text: string }
+	| { type: 'entry.edited'; entryId: string; fields: string[] }
+	| { type: 'entry.removed'; entryId: string }
+	| { type: 'annotation.added'; entryId: string; annotationId: string; text: string }
+	| { type: 'annotation.removed'; entryId: string }
+	| { type: 'annotation.edited'; entryId: string }
+	| { type: 'notes.edited' }
+	| { type: 'doc.changed' };
+
+export type ChangeType = Change['type'];
+
+const SNIPPET = 80;
+
+export function snippet(text: string): string {
+	const oneLine = text.replace(/\s+/g, ' ').trim();
+	return oneLine.length > SNIPPET ? `${oneLine.slice(0, SNIPPET - 1)}…` : oneLine;
+}
+
+const TRANSACTION_KEY = 'vigiles:changes';
+
+/**
+ * Observes the document's roots and records, on each transaction's `meta`, the changes it made.
+ * Read them with `changesOf(transaction)` from an `afterTransaction` handler: Yjs calls observers
+ * before `afterTransaction`, and a YEvent's `changes` may only be read inside its observer.
+ * Returns a function that stops observing.
+ */
+export function watchChanges(doc: Y.Doc): () => void {
+	const meta = doc.getMap(ROOTS.meta);
+	const entries = doc.getMap(ROOTS.entries);
+	const notes = doc.getText(ROOTS.notes);
+
+	const onMeta = (events: Y.YEvent<any>[], tr: Y.Transaction) => {
+		for (const event of events) {
+			if (event.target !== meta) continue;
+			event.changes.keys.forEach((change, key) => {
+				const to = meta.get(key);
+				record(tr, { type: 'field.changed', field: key, from: plain(change.oldValue), to: plain(to) });
+			});
+		}
+	};
+	const onEntries = (events: Y.YEvent<any>[], tr: Y.Transaction) => {
+		for (const event of events) describeEntryEvent(event, entries, tr);
+	};
+	const onNotes = (_event: Y.YTextEvent, tr: Y.Transaction) => record(tr, { type: 'notes.edited' });
+
+	meta.observeDeep(onMeta);
+	entries.observeDeep(onEntries);
+	notes.observe(onNotes);
+	return () => {
+		meta.unobserveDeep(onMeta);
+		entries.unobserveDeep(onEntries);
+		notes.unobserve(onNotes);
+	};
+}
+
+function describeEntryEvent(event: Y.YEvent<any>, entries: Y.Map<unknown>, tr: Y.Transaction): void {
+	const path = event.path;
+	if (path.length === 0) {
+		event.changes.keys.forEach((change, entryId) => {
+			if (change.action === 'add') {
+				record(tr, { type: 'entry.added', entryId, text: snippet(entryText(entries.get(entryId))) });
+			} else if (change.action === 'delete') {
+				record(tr, { type: 'entry.removed', entryId });
+			} else {
+				record(tr, { type: 'entry.edited', entryId, fields: ['*'] });
+			}
+		});
+		return;
+	}
+	const entryId = String(path[0]);
+	if (path.length === 1) {
+		record(tr, { type: 'entry.edited', entryId, fields: [...event.changes.keys.keys()] });
+	} else if (path[1] === 'annotations') {
+		if (path.length === 2) {
+			for (const item of event.changes.added) {
+				for (const content of item.content.getContent()) {
+					if (!(content instanceof Y.Map)) continue;
+					const annotationId = content.get('id');
+					const text = content.get('text');
+					record(tr, {
+						type: 'annotation.added',
+						entryId,
+						annotationId: typeof annotationId === 'string' ? annotationId : '',
+						text: typeof text === 'string' ? snippet(text) : ''
+					});
+				}
+			}
+			if (event.changes.deleted.size > 0) record(tr, { type: 'annotation.removed', entryId });
+		} else {
+			record(tr, { type: 'annotation.edited', entryId });
+		}
+	} else {
+		record(tr, { type: 'entry.edited', entryId, fields: [String(path[1])] });
+	}
+}
+
+function entryText(value: unknown): string {
+	if (value instanceof Y.Map) {
+		const text = value.get('text');
+		if (text instanceof Y.Text) return text.toString();
+	}
+	return '';
+}
+
+/** Turns a Yjs value into something JSON can hold, for `from`/`to` of a field change. */
+function plain(value: unknown): unknown {
+	if (value === undefined) return null;
+	if (value instanceof Y.AbstractType) return value.toJSON();
+	return value;
+}
+
+function record(tr: Y.Transaction, change: Change): void {
+	let list = tr.meta.get(TRANSACTION_KEY) as Change[] | undefined;
+	if (!list) {
+		list = [];
+		tr.meta.set(TRANSACTION_KEY, list);
+	}
+	if (change.type === 'entry.edited') {
+		const same = list.find((c) => c.type === 'entry.edited' && c.entryId === change.entryId);
+		if (same && same.type === 'entry.edited') {
+			for (const field of change.fields) if (!same.fields.includes(field)) same.fields.push(field);
+			return;
+		}
+	}
+	if (change.type === 'notes.edited' && list.some((c) => c.type === 'notes.edited')) return;
+	list.push(change);
+}
+
+/** The changes `watchChanges` recorded on this transaction (empty if none). */
+export function changesOf(tr: Y.Transaction): Change[] {
+	return (tr.meta.get(TRANSACTION_KEY) as Change[] | undefined) ?? [];
+}
+
+/** The log row type for a set of changes: the one type they share, else `doc.updated`. */
+export function rowTypeFor(changes: Change[]): string {
+	if (changes.length === 0) return 'doc.changed';
+	const first = changes[0].type;
+	return changes.every((c) => c.type === first) ? first : 'doc.updated';
+}
+
+/** A short human summary, one clause per change. */
+export function summarizeChanges(changes: Change[]): string {
+	if (changes.length === 0) return 'changed the document outside the known schema';
+	const parts = changes.slice(0, 5).map(describeChange);
+	if (changes.length > 5) parts.push(`and ${changes.length - 5} more changes`);
+	return parts.join('; ');
+}
+
+function describeChange(change: Change): string {
+	switch (change.type) {
+		case 'incident.created':
+			return `created ${change.kind} incident "${snippet(change.title)}" (SEV${change.severity})`;
+		case 'field.changed':
+			return `${change.field}: ${show(change.from)} → ${show(change.to)}`;
+		case 'entry.added':
+			return `added entry ${change.entryId}: "${change.text}"`;
+		case 'entry.edited':
+			return `edited entry ${change.entryId} (${change.fields.join(', ')})`;
+		case 'entry.removed':
+			return `removed entry ${change.entryId}`;
+		case 'annotation.added':
+			return `annotated entry ${change.entryId}: "${change.text}"`;
+		case 'annotation.removed':
+			return `removed an annotation on entry ${change.entryId}`;
+		case 'annotation.edited':
+			return `edited an annotation on entry ${change.entryId}`;
+		case 'notes.edited':
+			return 'edited the notes';
+		case 'doc.changed':
+			return 'changed the document outside the known schema';
+	}
+}
+
+function show(value: unknown): string {
+	if (value === null || value === undefined) return '(none)';
+	const text = typeof value === 'string' ? value : JSON.stringify(value);
+	return `"${snippet(text)}"`;
+}

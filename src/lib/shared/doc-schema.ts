@@ -1,0 +1,199 @@
+/**
+ * The incident document: the one Y.Doc per incident that responders edit together.
+ * Used by the browser (to read and write) and by the server (to describe changes for the log).
+ * docs/document-schema.md explains it for users of the stock y-websocket client; keep both in step.
+ *
+ * Every reader here is defensive: a client can write any value into a Y.Map, so a reader returns
+ * a well-typed view and drops what does not fit rather than trusting the shape.
+ */
+import * as Y from 'yjs';
+import { initialStatus, isIncidentKind, isSeverity, type IncidentKind, type Severity } from './incident-kinds';
+
+/** Names of the root types. Nothing else belongs at the root. */
+export const ROOTS = {
+	meta: 'meta',
+	entries: 'entries',
+	notes: 'notes'
+} as const;
+
+/** Keys of the `meta` map. */
+export const META_FIELDS = ['title', 'kind', 'severity', 'status', 'summary'] as const;
+export type MetaField = (typeof META_FIELDS)[number];
+
+export const LANES = ['response', 'intrusion'] as const;
+export type Lane = (typeof LANES)[number];
+
+/** How exactly an entry's occurred-at is known. */
+export const PRECISIONS = ['exact', 'minute', 'hour', 'day'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
+export interface IncidentMeta {
+	title: string;
+	kind: IncidentKind;
+	severity: Severity;
+	status: string;
+	/** A short summary for stakeholders. */
+	summary: string;
+}
+
+export interface AnnotationView {
+	id: string;
+	text: string;
+	/** The writer's clock when they wrote it (ISO 8601), not the server's. */
+	writtenAt: string | null;
+}
+
+export interface EntryView {
+	id: string;
+	text: string;
+	/** When it happened, ISO 8601 in UTC. */
+	occurredAt: string;
+	/** The UTC offset the time was given in, as `+02:00` or `Z`. */
+	occurredOffset: string;
+	precision: Precision;
+	lane: Lane;
+	shared: boolean;
+	/** The writer's clock when they added it (ISO 8601), not the server's. */
+	writtenAt: string | null;
+	annotations: AnnotationView[];
+}
+
+export interface EntryInit {
+	id: string;
+	text: string;
+	occurredAt: string;
+	occurredOffset: string;
+	precision: Precision;
+	lane?: Lane;
+	shared?: boolean;
+	writtenAt: string;
+}
+
+export function metaMap(doc: Y.Doc): Y.Map<unknown> {
+	return doc.getMap(ROOTS.meta);
+}
+
+export function entriesMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
+	return doc.getMap(ROOTS.entries);
+}
+
+export function notesText(doc: Y.Doc): Y.Text {
+	return doc.getText(ROOTS.notes);
+}
+
+/** Fills a fresh document with an incident's opening state. */
+export function writeInitialMeta(
+	doc: Y.Doc,
+	init: { title: string; kind: IncidentKind; severity: Severity; status?: string }
+): void {
+	doc.transact(() => {
+		const meta = metaMap(doc);
+		meta.set('title', init.title);
+		meta.set('kind', init.kind);
+		meta.set('severity', init.severity);
+		meta.set('status', init.status ?? initialStatus(init.kind));
+		meta.set('summary', '');
+	});
+}
+
+export function readMeta(doc: Y.Doc): IncidentMeta {
+	const meta = metaMap(doc);
+	const kind = meta.get('kind');
+	const severity = meta.get('severity');
+	const safeKind: IncidentKind = isIncidentKind(kind) ? kind : 'outage';
+	const status = meta.get('status');
+	return {
+		title: stringOr(meta.get('title'), ''),
+		kind: safeKind,
+		severity: isSeverity(severity) ? severity : 4,
+		status: typeof status === 'string' ? status : initialStatus(safeKind),
+		summary: stringOr(meta.get('summary'), '')
+	};
+}
+
+/** Adds an entry in one transaction, so the log records it as one change with its text. */
+export function addEntry(doc: Y.Doc, init: EntryInit): void {
+	doc.transact(() => {
+		const entry = new Y.Map<unknown>();
+		entry.set('text', new Y.Text(init.text));
+		entry.set('occurredAt', init.occurredAt);
+		entry.set('occurredOffset', init.occurredOffset);
+		entry.set('precision', init.precision);
+		entry.set('lane', init.lane ?? 'response');
+		entry.set('shared', init.shared ?? false);
+		entry.set('writtenAt', init.writtenAt);
+		entry.set('annotations', new Y.Array<Y.Map<unknown>>());
+		entriesMap(doc).set(init.id, entry);
+	});
+}
+
+export function addAnnotation(
+	doc: Y.Doc,
+	entryId: string,
+	annotation: { id: string; text: string; writtenAt: string }
+): boolean {
+	const entry = entriesMap(doc).get(entryId);
+	const list = entry instanceof Y.Map ? entry.get('annotations') : undefined;
+	if (!(list instanceof Y.Array)) return false;
+	const item = new Y.Map<unknown>();
+	doc.transact(() => {
+		item.set('id', annotation.id);
+		item.set('text', annotation.text);
+		item.set('writtenAt', annotation.writtenAt);
+		list.push([item]);
+	});
+	return true;
+}
+
+export function readEntry(id: string, value: unknown): EntryView | null {
+	if (!(value instanceof Y.Map)) return null;
+	const text = value.get('text');
+	const occurredAt = value.get('occurredAt');
+	if (!(text instanceof Y.Text) || typeof occurredAt !== 'string' || Number.isNaN(Date.parse(occurredAt))) {
+		return null;
+	}
+	const precision = value.get('precision');
+	const lane = value.get('lane');
+	const annotations = value.get('annotations');
+	return {
+		id,
+		text: text.toString(),
+		occurredAt,
+		occurredOffset: stringOr(value.get('occurredOffset'), 'Z'),
+		precision: (PRECISIONS as readonly unknown[]).includes(precision) ? (precision as Precision) : 'exact',
+		lane: (LANES as readonly unknown[]).includes(lane) ? (lane as Lane) : 'response',
+		shared: value.get('shared') === true,
+		writtenAt: isoOrNull(value.get('writtenAt')),
+		annotations: annotations instanceof Y.Array ? readAnnotations(annotations) : []
+	};
+}
+
+function readAnnotations(list: Y.Array<unknown>): AnnotationView[] {
+	const out: AnnotationView[] = [];
+	for (const item of list.toArray()) {
+		if (!(item instanceof Y.Map)) continue;
+		const id = item.get('id');
+		const text = item.get('text');
+		if (typeof id !== 'string' || typeof text !== 'string') continue;
+		out.push({ id, text, writtenAt: isoOrNull(item.get('writtenAt')) });
+	}
+	return out;
+}
+
+/** All well-formed entries, in no particular order (see `timeline-order.ts`). */
+export function readEntries(doc: Y.Doc): EntryView[] {
+	const out: EntryView[] = [];
+	entriesMap(doc).forEach((value, id) => {
+		const entry = readEntry(id, value);
+		if (entry) out.push(entry);
+	});
+	return out;
+}
+
+function stringOr(value: unknown, fallback: string): string {
+	return typeof value === 'string' ? value : fallback;
+}
+
+function isoOrNull(value: unknown): string | null {
+	return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? value : null;
+}

@@ -1,0 +1,143 @@
+/**
+ * Reads the time a responder typed or pasted for a timeline entry. Used by the room's entry
+ * box (with a live preview) and by imports. Keeps what was given: the instant (stored in UTC),
+ * the offset it was written in, and how precise it was.
+ *
+ * Accepted, with or without seconds and with `T` or a space between date and time:
+ *   2018-10-21T22:52:00Z   2018-10-21 22:52 UTC   2018-10-21 22:52+02:00   2018-10-21 22:52 +0200
+ *   2018-10-21 22:52 Europe/Berlin   2018-10-21 (a day)   22:52 (today)   Sun, 21 Oct 2018 22:52:00 GMT
+ * A time without an offset or zone is read in `defaultZone` (the viewer's zone, or UTC if chosen).
+ */
+import { DateTime } from 'luxon';
+import type { Precision } from './doc-schema';
+
+export interface OccurredAt {
+	/** ISO 8601 in UTC. */
+	iso: string;
+	/** The offset the time was given in: `Z` or `+02:00`. */
+	offset: string;
+	precision: Precision;
+}
+
+export type OccurredAtResult = { ok: true; value: OccurredAt } | { ok: false; error: string };
+
+const ZONE_SUFFIX = /\s+(UTC|GMT|Z)$/i;
+const NUMERIC_OFFSET = /\s*([+-])(\d{2}):?(\d{2})$/;
+const IANA_SUFFIX = /\s+([A-Za-z]+\/[A-Za-z_+-]+(?:\/[A-Za-z_+-]+)?)$/;
+const TIME_ONLY = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
+
+export function parseOccurredAt(input: string, now: Date, defaultZone: string): OccurredAtResult {
+	const text = input.trim();
+	if (text === '') return { ok: true, value: fromDateTime(DateTime.fromJSDate(now).setZone(defaultZone), 'exact') };
+
+	const rfc = DateTime.fromRFC2822(text, { setZone: true });
+	if (rfc.isValid) return { ok: true, value: fromDateTime(rfc, rfcPrecision(text)) };
+	const http = DateTime.fromHTTP(text, { setZone: true });
+	if (http.isValid) return { ok: true, value: fromDateTime(http, 'exact') };
+
+	let rest = text;
+	let zone = defaultZone;
+	let zoneGiven = false;
+	const named = ZONE_SUFFIX.exec(rest);
+	const numeric = NUMERIC_OFFSET.exec(rest);
+	const iana = IANA_SUFFIX.exec(rest);
+	if (named) {
+		zone = 'UTC';
+		zoneGiven = true;
+		rest = rest.slice(0, named.index);
+	} else if (/\dZ$/i.test(rest)) {
+		zone = 'UTC';
+		zoneGiven = true;
+		rest = rest.slice(0, -1);
+	} else if (numeric && /\d[T\s]?\d{1,2}:\d{2}/.test(rest.slice(0, numeric.index) + ' ')) {
+		zone = `UTC${numeric[1]}${numeric[2]}:${numeric[3]}`;
+		zoneGiven = true;
+		rest = rest.slice(0, numeric.index);
+	} else if (iana) {
+		zone = iana[1];
+		zoneGiven = true;
+		rest = rest.slice(0, iana.index);
+		if (!DateTime.now().setZone(zone).isValid) return { ok: false, error: `unknown time zone "${zone}"` };
+	}
+	rest = rest.trim();
+
+	const timeOnly = TIME_ONLY.exec(rest);
+	if (timeOnly) {
+		const today = DateTime.fromJSDate(now).setZone(zone);
+		const parsed = today.set({
+			hour: Number(timeOnly[1]),
+			minute: Number(timeOnly[2]),
+			second: timeOnly[3] ? Number(timeOnly[3]) : 0,
+			millisecond: 0
+		});
+		if (!parsed.isValid || Number(timeOnly[1]) > 23 || Number(timeOnly[2]) > 59) {
+			return { ok: false, error: `"${input.trim()}" is not a time of day` };
+		}
+		return { ok: true, value: fromDateTime(parsed, timeOnly[3] ? 'exact' : 'minute') };
+	}
+
+	const iso = rest.replace(/^(\d{4}-\d{2}-\d{2})\s+(?=\d)/, '$1T');
+	const parsed = DateTime.fromISO(iso, { zone, setZone: zoneGiven });
+	if (!parsed.isValid) {
+		return {
+			ok: false,
+			error: `cannot read "${input.trim()}" as a time; try 2018-10-21 22:52 UTC or 22:52+02:00`
+		};
+	}
+	return { ok: true, value: fromDateTime(parsed, isoPrecision(iso)) };
+}
+
+function isoPrecision(iso: string): Precision {
+	const time = iso.split('T')[1];
+	if (time === undefined) return 'day';
+	const parts = time.split(':');
+	if (parts.length === 1) return 'hour';
+	if (parts.length === 2) return 'minute';
+	return 'exact';
+}
+
+function rfcPrecision(text: string): Precision {
+	return /\d{1,2}:\d{2}:\d{2}/.test(text) ? 'exact' : 'minute';
+}
+
+function fromDateTime(dt: DateTime, precision: Precision): OccurredAt {
+	const offsetMinutes = dt.offset;
+	return {
+		iso: dt.toUTC().toISO({ suppressMilliseconds: false }) ?? dt.toUTC().toString(),
+		offset: offsetMinutes === 0 ? 'Z' : formatOffset(offsetMinutes),
+		precision
+	};
+}
+
+function formatOffset(minutes: number): string {
+	const sign = minutes < 0 ? '-' : '+';
+	const abs = Math.abs(minutes);
+	return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/** `2018-10-21 22:52 UTC` (seconds shown only for exact times). */
+export function formatUtc(iso: string, precision: Precision = 'exact'): string {
+	const dt = DateTime.fromISO(iso, { zone: 'UTC' });
+	if (!dt.isValid) return iso;
+	return `${dt.toFormat(formatFor(precision))} UTC`;
+}
+
+/** The same instant in `zone`, with the zone's abbreviation or offset. */
+export function formatInZone(iso: string, zone: string, precision: Precision = 'exact'): string {
+	const dt = DateTime.fromISO(iso, { zone: 'UTC' }).setZone(zone);
+	if (!dt.isValid) return iso;
+	return `${dt.toFormat(formatFor(precision))} ${dt.toFormat('ZZZZ')}`;
+}
+
+function formatFor(precision: Precision): string {
+	switch (precision) {
+		case 'day':
+			return 'yyyy-MM-dd';
+		case 'hour':
+			return "yyyy-MM-dd HH'h'";
+		case 'minute':
+			return 'yyyy-MM-dd HH:mm';
+		case 'exact':
+			return 'yyyy-MM-dd HH:mm:ss';
+	}
+}
