@@ -67,8 +67,10 @@ export class Room {
 	private staging: Y.Doc;
 	readonly awareness: awarenessProtocol.Awareness;
 	private readonly connections = new Set<Connection>();
-	/** Which connection speaks for an awareness clientID. */
+	/** Which live connection speaks for an awareness clientID. */
 	private readonly awarenessOwners = new Map<number, Connection>();
+	/** Which user an awareness clientID was first claimed by, kept after they leave. */
+	private readonly presenceUsers = new Map<number, string>();
 	private readonly commit: GroupCommit<UpdateContext>;
 	private stopWatching: () => void;
 	private lastOutcome: TransactionOutcome | null = null;
@@ -338,26 +340,34 @@ export class Room {
 		}
 	}
 
+	/**
+	 * Applies the presence entries this connection may set and drops the rest. The stock client
+	 * re-broadcasts every state it hears (others' included), so entries for clientIDs that another
+	 * live connection speaks for, or that belong to another user, are echoes or forgeries: they
+	 * are dropped, not punished. A connection claims a clientID with its first non-null state for
+	 * it; the `user` field of every accepted state is set from the session.
+	 */
 	private acceptAwareness(conn: Connection, update: Uint8Array): void {
-		const entries = decodeAwarenessUpdate(update);
-		for (const entry of entries) {
-			const holder = this.awarenessOwners.get(entry.clientId);
-			if (holder !== undefined && holder !== conn) {
-				throw new ForbiddenChangeError(`presence for clientID ${entry.clientId} belongs to another connection`);
+		const accepted = [];
+		for (const entry of decodeAwarenessUpdate(update)) {
+			const liveOwner = this.awarenessOwners.get(entry.clientId);
+			if (liveOwner !== undefined && liveOwner !== conn) continue;
+			const reservedFor = this.bindings.get(entry.clientId) ?? this.presenceUsers.get(entry.clientId);
+			if (reservedFor !== undefined && reservedFor !== conn.user.id) continue;
+			if (liveOwner === undefined) {
+				if (entry.state === null) continue;
+				this.awarenessOwners.set(entry.clientId, conn);
+				this.presenceUsers.set(entry.clientId, conn.user.id);
+				conn.awarenessClients.add(entry.clientId);
 			}
-			const owner = this.bindings.get(entry.clientId);
-			if (owner !== undefined && owner !== conn.user.id) {
-				throw new ForbiddenChangeError(`clientID ${entry.clientId} belongs to another user`);
-			}
-		}
-		for (const entry of entries) {
-			this.awarenessOwners.set(entry.clientId, conn);
-			conn.awarenessClients.add(entry.clientId);
 			if (entry.state !== null) {
 				entry.state = { ...entry.state, user: { id: conn.user.id, name: conn.user.name, color: userColor(conn.user.id) } };
 			}
+			accepted.push(entry);
 		}
-		awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(entries), conn);
+		if (accepted.length > 0) {
+			awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(accepted), conn);
+		}
 	}
 
 	private readonly onAwarenessUpdate = (
