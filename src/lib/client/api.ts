@@ -1,0 +1,135 @@
+/**
+ * The browser's client for the JSON API (server/http). Every call goes through `request`, which
+ * sends JSON, reads `{error: {code, message}}` bodies into an `ApiRequestError`, and on 401
+ * sends the person to the sign-in page with a `next` link back here, unless the caller asks to
+ * handle 401 itself (the sign-in form, the room's "session ended" state).
+ */
+import { goto } from '$app/navigation';
+import type { Provenance } from '$lib/shared/provenance';
+import type { LogEvent } from '$lib/shared/protocol';
+import type { IncidentKind, Severity } from '$lib/shared/incident-kinds';
+
+export type Role = 'admin' | 'responder' | 'observer';
+export const ROLES: readonly Role[] = ['admin', 'responder', 'observer'];
+
+export interface User {
+	id: string;
+	email: string;
+	name: string;
+	role: Role;
+}
+
+export interface Incident {
+	id: string;
+	title: string;
+	kind: IncidentKind;
+	severity: Severity;
+	status: string;
+	createdAt: string;
+	updatedAt: string;
+	closedAt: string | null;
+	createdBy: { id: string; name: string };
+	headSeq: number;
+}
+
+export interface LogPage {
+	events: LogEvent[];
+	headSeq: number;
+}
+
+export class ApiRequestError extends Error {
+	override name = 'ApiRequestError';
+	constructor(
+		readonly status: number,
+		readonly code: string,
+		message: string,
+		/** True when the client already navigated away (to sign in): show nothing. */
+		readonly handled = false
+	) {
+		super(message);
+	}
+}
+
+interface RequestOptions {
+	/** Throw on 401 instead of going to the sign-in page. */
+	allowUnauthenticated?: boolean;
+}
+
+export async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+	let response: Response;
+	try {
+		response = await fetch(path, {
+			method,
+			headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+			credentials: 'same-origin'
+		});
+	} catch {
+		throw new ApiRequestError(0, 'network', 'The server cannot be reached. Check your connection and try again.');
+	}
+	const text = await response.text();
+	let json: unknown = null;
+	try {
+		json = text === '' ? null : JSON.parse(text);
+	} catch {
+		json = null;
+	}
+	if (response.ok) return json as T;
+
+	const error = (json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+	const code = typeof error?.code === 'string' ? error.code : 'http_' + response.status;
+	const message = typeof error?.message === 'string' ? error.message : `The server answered ${response.status}.`;
+	if (response.status === 401 && !options.allowUnauthenticated) {
+		await goto(signInPath(), { replaceState: true });
+		throw new ApiRequestError(401, code, message, true);
+	}
+	throw new ApiRequestError(response.status, code, message);
+}
+
+/** The sign-in page with a `next` link back to where the person is now. */
+export function signInPath(): string {
+	const here = location.pathname + location.search + location.hash;
+	return here === '/' || here.startsWith('/login') ? '/login' : `/login?next=${encodeURIComponent(here)}`;
+}
+
+/**
+ * Where to go after signing in: `next` if it is a path on this site, else `/`.
+ * Refuses `//host`, `/\host` and absolute URLs, which would leave the site.
+ */
+export function safeNext(next: string | null): string {
+	if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+	try {
+		const url = new URL(next, location.origin);
+		if (url.origin !== location.origin) return '/';
+		return url.pathname + url.search + url.hash;
+	} catch {
+		return '/';
+	}
+}
+
+/** Words for an error, for a form's error line. */
+export function errorText(error: unknown): string {
+	if (error instanceof ApiRequestError) return error.message;
+	return 'Something went wrong in this page. Reload and try again.';
+}
+
+export const api = {
+	me: (options?: RequestOptions) => request<{ user: User }>('GET', '/api/me', undefined, options),
+	login: (email: string, password: string) =>
+		request<{ user: User }>('POST', '/api/auth/login', { email, password }, { allowUnauthenticated: true }),
+	logout: () => request<{ ok: true }>('POST', '/api/auth/logout', {}, { allowUnauthenticated: true }),
+	setupNeeded: () => request<{ needed: boolean }>('GET', '/api/setup', undefined, { allowUnauthenticated: true }),
+	setup: (body: { token: string; email: string; name: string; password: string }) =>
+		request<{ user: User }>('POST', '/api/setup', body, { allowUnauthenticated: true }),
+	users: () => request<{ users: User[] }>('GET', '/api/users'),
+	createUser: (body: { email: string; name: string; password: string; role: Role }) =>
+		request<{ user: User }>('POST', '/api/users', body),
+	incidents: () => request<{ incidents: Incident[] }>('GET', '/api/incidents'),
+	incident: (id: string, options?: RequestOptions) => request<Incident>('GET', `/api/incidents/${encodeURIComponent(id)}`, undefined, options),
+	createIncident: (body: { title: string; kind: IncidentKind; severity: Severity }) =>
+		request<Incident>('POST', '/api/incidents', body),
+	log: (id: string, after: number, limit: number, options?: RequestOptions) =>
+		request<LogPage>('GET', `/api/incidents/${encodeURIComponent(id)}/log?after=${after}&limit=${limit}`, undefined, options),
+	provenance: (id: string, options?: RequestOptions) =>
+		request<Provenance>('GET', `/api/incidents/${encodeURIComponent(id)}/provenance`, undefined, options)
+};
