@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { formatInZone, formatUtc, parseOccurredAt } from '../../src/lib/shared/occurred-at';
+
+const now = new Date('2026-03-10T15:30:45.123Z');
+
+function parse(input: string, zone = 'UTC') {
+	const result = parseOccurredAt(input, now, zone);
+	if (!result.ok) throw new Error(result.error);
+	return result.value;
+}
+
+describe('parseOccurredAt', () => {
+	it('defaults to now when nothing is typed', () => {
+		expect(parse('')).toEqual({ iso: '2026-03-10T15:30:45.123Z', offset: 'Z', precision: 'exact' });
+		expect(parse('  ', 'Europe/Berlin').offset).toBe('+01:00');
+	});
+
+	it.each([
+		['2018-10-21T22:52:00Z', '2018-10-21T22:52:00.000Z', 'Z', 'exact'],
+		['2018-10-21 22:52 UTC', '2018-10-21T22:52:00.000Z', 'Z', 'minute'],
+		['2018-10-21 22:52Z', '2018-10-21T22:52:00.000Z', 'Z', 'minute'],
+		['2018-10-21 22:52 GMT', '2018-10-21T22:52:00.000Z', 'Z', 'minute'],
+		['2018-10-21T22:52:00+02:00', '2018-10-21T20:52:00.000Z', '+02:00', 'exact'],
+		['2018-10-21 22:52 +0200', '2018-10-21T20:52:00.000Z', '+02:00', 'minute'],
+		['2018-10-21 22:52-05:30', '2018-10-22T04:22:00.000Z', '-05:30', 'minute'],
+		['2018-10-21 22:52 America/New_York', '2018-10-22T02:52:00.000Z', '-04:00', 'minute'],
+		['2018-10-21T22', '2018-10-21T22:00:00.000Z', 'Z', 'hour'],
+		['2018-10-21', '2018-10-21T00:00:00.000Z', 'Z', 'day'],
+		['Sun, 21 Oct 2018 22:52:00 GMT', '2018-10-21T22:52:00.000Z', 'Z', 'exact'],
+		['Sun, 21 Oct 2018 22:52:00 +0100', '2018-10-21T21:52:00.000Z', '+01:00', 'exact']
+	])('reads %s as %s (offset %s, precision %s)', (input, iso, offset, precision) => {
+		expect(parse(input)).toEqual({ iso, offset, precision });
+	});
+
+	it('reads a time without a zone in the default zone', () => {
+		expect(parse('2018-10-21 22:52', 'Europe/Berlin')).toEqual({
+			iso: '2018-10-21T20:52:00.000Z',
+			offset: '+02:00',
+			precision: 'minute'
+		});
+		expect(parse('2018-10-21 22:52', 'UTC').iso).toBe('2018-10-21T22:52:00.000Z');
+	});
+
+	it('reads a bare time of day as today in the given or default zone', () => {
+		expect(parse('09:15')).toEqual({ iso: '2026-03-10T09:15:00.000Z', offset: 'Z', precision: 'minute' });
+		expect(parse('09:15:30+02:00')).toEqual({ iso: '2026-03-10T07:15:30.000Z', offset: '+02:00', precision: 'exact' });
+		expect(parse('23:00', 'America/Los_Angeles').iso).toBe('2026-03-11T06:00:00.000Z');
+	});
+
+	it.each(['yesterday-ish', '2018-13-45 10:00', '25:00', '2018-10-21 22:52 Mars/Olympus'])('explains why it cannot read %s', (input) => {
+		const result = parseOccurredAt(input, now, 'UTC');
+		expect(result.ok).toBe(false);
+		if (!result.ok) expect(result.error).toMatch(/cannot read|not a time|unknown time zone/);
+	});
+});
+
+describe('formatting', () => {
+	it('shows UTC with the precision the time was given in', () => {
+		expect(formatUtc('2018-10-21T22:52:00.000Z', 'minute')).toBe('2018-10-21 22:52 UTC');
+		expect(formatUtc('2018-10-21T22:52:07.000Z', 'exact')).toBe('2018-10-21 22:52:07 UTC');
+		expect(formatUtc('2018-10-21T00:00:00.000Z', 'day')).toBe('2018-10-21 UTC');
+	});
+
+	it('shows the same instant in another zone with its offset', () => {
+		expect(formatInZone('2018-10-21T22:52:00.000Z', 'Asia/Tokyo', 'minute')).toBe('2018-10-22 07:52 GMT+9');
+	});
+});
