@@ -34,9 +34,12 @@ export async function signIn(page: Page, user: E2eUser, expectPath: RegExp): Pro
 	await page.waitForURL(expectPath);
 }
 
-/** A second person: their own browser context (own cookies), opening `path` and signing in on the way. */
-export async function openAs(browser: Browser, baseURL: string, user: E2eUser, path: string): Promise<Page> {
-	const context = await browser.newContext({ baseURL });
+/**
+ * A second person: their own browser context (own cookies, own time zone), opening `path` and
+ * signing in on the way.
+ */
+export async function openAs(browser: Browser, baseURL: string, user: E2eUser, path: string, timezoneId: string): Promise<Page> {
+	const context = await browser.newContext({ baseURL, timezoneId });
 	const page = await context.newPage();
 	await page.goto(path);
 	await page.waitForURL(/\/login\?next=/);

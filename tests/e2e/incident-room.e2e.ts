@@ -48,8 +48,8 @@ test('two responders typing the GitHub 2018 timeline at once both see every row 
 	const roomPath = new URL(pageA.url()).pathname;
 	const incidentId = roomPath.split('/').pop()!;
 
-	// Grace follows the link in her own browser and is asked to sign in on the way.
-	const pageB = await openAs(browser, baseURL!, users.grace, roomPath);
+	// Grace follows the link in her own browser, in another zone, and is asked to sign in on the way.
+	const pageB = await openAs(browser, baseURL!, users.grace, roomPath, 'America/Los_Angeles');
 	await Promise.all([waitUntilLive(pageA), waitUntilLive(pageB)]);
 	await expect(pageA.getByRole('textbox', { name: 'Incident title' })).toHaveValue(FIXTURE.incident);
 	await expect(pageB.getByRole('textbox', { name: 'Incident title' })).toHaveValue(FIXTURE.incident);
