@@ -1,0 +1,21 @@
+/**
+ * `npm run bench [-- NAME…]`: runs the benchmarks (all by default) and prints their tables.
+ * Not part of `npm test`. Set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to include a Postgres
+ * server next to embedded PGlite.
+ */
+import { relayLatency } from './relay-latency';
+
+const benches: Record<string, () => Promise<void>> = {
+	'relay-latency': relayLatency
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted.length > 0 ? wanted : Object.keys(benches)) {
+	const bench = benches[name];
+	if (!bench) {
+		console.error(`unknown benchmark "${name}"; choose from ${Object.keys(benches).join(', ')}`);
+		process.exit(2);
+	}
+	await bench();
+}
+process.exit(0);
