@@ -80,7 +80,8 @@ test('two responders typing the GitHub 2018 timeline at once both see every row 
 		return readTimeline(page);
 	};
 
-	const checkTimeline = async (label: string) => {
+	/** Checks both pages against the log and the fixture; returns the order they show. */
+	const checkTimeline = async (label: string): Promise<string[]> => {
 		const [rowsA, rowsB] = await Promise.all([settledTimeline(pageA), settledTimeline(pageB)]);
 		expect(rowsB.map((r) => r.id), `${label}: both pages show the same order`).toEqual(rowsA.map((r) => r.id));
 		expect(new Set(rowsA.map((r) => r.text))).toEqual(new Set(FIXTURE.entries.map((e) => e.text)));
@@ -122,12 +123,13 @@ test('two responders typing the GitHub 2018 timeline at once both see every row 
 				expect(Date.parse(row.occurredAt)).toBe(Date.parse(fixtureEntry.occurredAt));
 			}
 		}
+		return rowsA.map((r) => r.id);
 	};
 
-	await checkTimeline('live');
+	const liveOrder = await checkTimeline('live');
 	await Promise.all([pageA.reload(), pageB.reload()]);
 	await Promise.all([waitUntilLive(pageA), waitUntilLive(pageB)]);
-	await checkTimeline('after reload');
+	expect(await checkTimeline('after reload')).toEqual(liveOrder);
 
 	await pageB.context().close();
 });
