@@ -14,9 +14,11 @@ export function viewerZone(): string {
 export class EntryZone {
 	mode = $state<ZoneMode>(readStored());
 	readonly local = viewerZone();
+	/** Nothing to choose when the viewer's own zone is UTC. */
+	readonly localIsUtc = isUtc(this.local);
 
 	get zone(): string {
-		return this.mode === 'utc' ? 'UTC' : this.local;
+		return this.mode === 'utc' || this.localIsUtc ? 'UTC' : this.local;
 	}
 
 	set(mode: ZoneMode): void {
@@ -27,6 +29,10 @@ export class EntryZone {
 			// Storage can be full or blocked; the choice then lasts for this page only.
 		}
 	}
+}
+
+export function isUtc(zone: string): boolean {
+	return ['UTC', 'Etc/UTC', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Universal', 'Etc/Zulu', 'Zulu'].includes(zone);
 }
 
 function readStored(): ZoneMode {
