@@ -37,6 +37,8 @@ export interface StartOptions {
 	/** Skip the built UI (API and sync only). */
 	serveUi?: boolean;
 	idleUnloadMs?: number;
+	/** How long a sync connection may go without a message before it gets a keepalive. */
+	keepaliveMs?: number;
 }
 
 /** How long shutdown waits for pending log writes before closing anyway. */
@@ -51,7 +53,7 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 	const log = new LogStore(database);
 	const rooms = new RoomRegistry({ log, logger, idleUnloadMs: options.idleUnloadMs });
 	const setupToken = new SetupToken();
-	const sync = new SyncServer({ sessions, incidents, rooms, logger });
+	const sync = new SyncServer({ sessions, incidents, rooms, logger, keepaliveMs: options.keepaliveMs });
 
 	const app = createApp({
 		users,

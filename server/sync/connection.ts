@@ -19,9 +19,15 @@ export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 let nextId = 1;
 
+/** An awareness update that lists no clients: a no-op the stock client still counts as a message. */
+const KEEPALIVE_FRAME = Uint8Array.from([1, 1, 0]);
+
 export class Connection {
 	readonly id = nextId++;
 	readonly awarenessClients = new Set<number>();
+	/** Writes the server dropped because this connection may only read. */
+	droppedWrites = 0;
+	private lastSentAt = Date.now();
 	private closedFlag = false;
 	private readonly closeListeners: (() => void)[] = [];
 
@@ -38,12 +44,26 @@ export class Connection {
 		return this.closedFlag;
 	}
 
+	/** Observers read; the server drops what they try to write. */
+	get readOnly(): boolean {
+		return this.user.role === 'observer';
+	}
+
+	/**
+	 * The stock client reconnects when it has heard nothing for 30 s. Editors hear their own
+	 * presence echoed every 15 s; a reader alone in a room hears nothing, so it gets a no-op.
+	 */
+	keepAlive(idleMs: number): void {
+		if (Date.now() - this.lastSentAt >= idleMs) this.send(KEEPALIVE_FRAME);
+	}
+
 	send(frame: Uint8Array): void {
 		if (this.closedFlag) return;
 		if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
 			this.close(CLOSE_CODES.TRY_AGAIN, 'too far behind; reconnect to resync');
 			return;
 		}
+		this.lastSentAt = Date.now();
 		this.socket.send(frame, { binary: true }, (error) => {
 			if (error) this.terminate();
 		});

@@ -158,7 +158,8 @@ export class Room {
 					break;
 				case 'sync-step2':
 				case 'sync-update':
-					this.submit(conn, message.update, { id: conn.user.id, name: conn.user.name })?.catch(() => {});
+					if (conn.readOnly) this.dropWrite(conn, message.type, message.update);
+					else this.submit(conn, message.update, { id: conn.user.id, name: conn.user.name })?.catch(() => {});
 					break;
 				case 'awareness':
 					this.acceptAwareness(conn, message.update);
@@ -361,7 +362,10 @@ export class Room {
 				conn.awarenessClients.add(entry.clientId);
 			}
 			if (entry.state !== null) {
-				entry.state = { ...entry.state, user: { id: conn.user.id, name: conn.user.name, color: userColor(conn.user.id) } };
+				entry.state = {
+					...entry.state,
+					user: { id: conn.user.id, name: conn.user.name, color: userColor(conn.user.id), role: conn.user.role }
+				};
 			}
 			accepted.push(entry);
 		}
@@ -386,6 +390,24 @@ export class Room {
 		for (const id of owned) this.awarenessOwners.delete(id);
 		if (owned.length > 0 && !this.brokenFlag) awarenessProtocol.removeAwarenessStates(this.awareness, owned, 'leave');
 		if (this.connections.size === 0) this.deps.onEmpty(this);
+	}
+
+	/**
+	 * A read-only connection's write is dropped, not applied, and the connection stays open (its
+	 * client sends a sync step 2 on every connect, so closing it would loop). An empty step 2 is
+	 * what every client sends and is not counted.
+	 */
+	private dropWrite(conn: Connection, kind: string, update: Uint8Array): void {
+		if (contentRanges(update).size === 0 && isEmptyDeleteSet(update)) return;
+		conn.droppedWrites++;
+		if (conn.droppedWrites <= 3 || conn.droppedWrites % 100 === 0) {
+			this.deps.logger.warn('dropped a write from a read-only connection', {
+				incidentId: this.incidentId,
+				userId: conn.user.id,
+				kind,
+				dropped: conn.droppedWrites
+			});
+		}
 	}
 
 	private refuse(conn: Connection, error: unknown): void {
@@ -414,6 +436,10 @@ function cloneDoc(doc: Y.Doc): Y.Doc {
 	const copy = new Y.Doc({ gc: doc.gc });
 	Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
 	return copy;
+}
+
+function isEmptyDeleteSet(update: Uint8Array): boolean {
+	return Y.decodeUpdate(update).ds.clients.size === 0;
 }
 
 function sameState(a: Map<number, number>, b: Map<number, number>): boolean {

@@ -18,13 +18,16 @@ import { Connection } from './connection';
 import type { RoomRegistry } from './room-registry';
 
 const SYNC_PATH = /^\/sync\/([^/]+)\/?$/;
+/** Dead peers are found by ping every HEARTBEAT_MS; idle connections get a keepalive every KEEPALIVE_MS. */
 export const HEARTBEAT_MS = 30_000;
+export const KEEPALIVE_MS = 10_000;
 
 export interface SyncServerDeps {
 	sessions: SessionStore;
 	incidents: IncidentStore;
 	rooms: RoomRegistry;
 	logger: Logger;
+	keepaliveMs?: number;
 }
 
 export class SyncServer {
@@ -34,12 +37,19 @@ export class SyncServer {
 		perMessageDeflate: false
 	});
 	private readonly alive = new WeakMap<WebSocket, boolean>();
+	private readonly connections = new Set<Connection>();
 	private readonly heartbeat: NodeJS.Timeout;
+	private readonly keepalive: NodeJS.Timeout;
 	private accepting = true;
 
 	constructor(private readonly deps: SyncServerDeps) {
 		this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
 		this.heartbeat.unref();
+		const keepaliveMs = deps.keepaliveMs ?? KEEPALIVE_MS;
+		this.keepalive = setInterval(() => {
+			for (const conn of this.connections) conn.keepAlive(keepaliveMs);
+		}, keepaliveMs);
+		this.keepalive.unref();
 	}
 
 	attach(server: Server): void {
@@ -56,6 +66,7 @@ export class SyncServer {
 	stop(): void {
 		this.accepting = false;
 		clearInterval(this.heartbeat);
+		clearInterval(this.keepalive);
 	}
 
 	private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -81,6 +92,8 @@ export class SyncServer {
 				{ id: session.user.id, name: session.user.name, role: session.user.role, sessionId: session.sessionId },
 				url.searchParams.get(EVENTS_PARAM) === '1'
 			);
+			this.connections.add(conn);
+			conn.onClose(() => this.connections.delete(conn));
 			this.alive.set(ws, true);
 			ws.on('pong', () => this.alive.set(ws, true));
 			ws.on('error', (error) => {

@@ -18,7 +18,8 @@ export interface SyncClient {
 	destroy(): void;
 }
 
-export function cookieWebSocket(cookie: string | null): typeof WebSocket {
+/** A `ws` WebSocket class that sends the session cookie on the upgrade, as the provider's polyfill. */
+export function cookieWebSocket(cookie: string | null) {
 	return class extends WebSocket {
 		constructor(url: string | URL, protocols?: string | string[]) {
 			super(url, protocols, cookie ? { headers: { cookie } } : {});

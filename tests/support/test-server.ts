@@ -36,7 +36,10 @@ export interface TestServer {
 
 let userCounter = 0;
 
-export async function startTestServer(engine: EngineName, options: { publicUrl?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+	engine: EngineName,
+	options: { publicUrl?: string; keepaliveMs?: number } = {}
+): Promise<TestServer> {
 	const database: FreshDatabase = await freshDatabase(engine);
 	const logger = memoryLogger();
 	const config: ServerConfig = {
@@ -46,7 +49,7 @@ export async function startTestServer(engine: EngineName, options: { publicUrl?:
 		publicUrl: options.publicUrl,
 		uiDir: path.join(PROJECT_ROOT, 'build')
 	};
-	let vigiles = await startVigiles(config, { logger, serveUi: false });
+	let vigiles = await startVigiles(config, { logger, serveUi: false, keepaliveMs: options.keepaliveMs });
 	let port = vigiles.port;
 
 	const server: TestServer = {
@@ -109,7 +112,7 @@ export async function startTestServer(engine: EngineName, options: { publicUrl?:
 		},
 		async restart() {
 			await vigiles.close();
-			vigiles = await startVigiles({ ...config, port }, { logger, serveUi: false });
+			vigiles = await startVigiles({ ...config, port }, { logger, serveUi: false, keepaliveMs: options.keepaliveMs });
 			port = vigiles.port;
 		},
 		async close() {
