@@ -11,6 +11,9 @@ import type { AppDeps, AppEnv } from './context';
 import { queryInt, readBody } from './read-body';
 import { requireUser, requireWriter } from './session';
 
+/** The largest seq a query may name (Postgres integer). */
+const MAX_SEQ = 2_147_483_647;
+
 const createIncidentBody = z.object({
 	title: z.string().trim().min(1, 'must not be empty').max(MAX_TITLE_LENGTH, `must be at most ${MAX_TITLE_LENGTH} characters`),
 	kind: z.enum(INCIDENT_KINDS, { error: 'must be "outage" or "security"' }),
@@ -49,9 +52,10 @@ export function incidentsRoutes(deps: AppDeps): Hono<AppEnv> {
 	app.get('/incidents/:id/log', async (c) => {
 		requireUser(c);
 		const incident = await visibleIncident(c.req.param('id'));
-		const after = queryInt(c, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
+		const after = queryInt(c, 'after', 0, 0, MAX_SEQ);
+		const before = c.req.query('before') === undefined ? undefined : queryInt(c, 'before', MAX_SEQ, 1, MAX_SEQ);
 		const limit = queryInt(c, 'limit', 100, 1, MAX_LOG_PAGE);
-		const events = await deps.log.events(incident.id, after, limit);
+		const events = await deps.log.events(incident.id, { after, before, limit });
 		const headSeq = (await deps.log.headSeq(incident.id)) ?? incident.headSeq;
 		return c.json({ events, headSeq });
 	});

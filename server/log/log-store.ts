@@ -5,7 +5,7 @@
  * (SELECT … FOR UPDATE), numbers the rows from head_seq + 1, inserts them with any new clientID
  * bindings, and moves head_seq; so seq is gapless per incident even with several server processes.
  */
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Change } from '../../src/lib/shared/changes';
 import type { IncidentMeta } from '../../src/lib/shared/doc-schema';
 import type { LogEvent } from '../../src/lib/shared/protocol';
@@ -112,7 +112,12 @@ export class LogStore {
 		return rows.flatMap((row) => (row.update ? [{ seq: row.seq, update: row.update }] : []));
 	}
 
-	async events(incidentId: string, afterSeq: number, limit: number): Promise<LogEvent[]> {
+	/**
+	 * Events with after < seq < before, in seq order. Without `before`, the first `limit` of them;
+	 * with it, the last `limit` (the newest page before a point, e.g. the tail of the log).
+	 */
+	async events(incidentId: string, range: { after: number; before?: number; limit: number }): Promise<LogEvent[]> {
+		const fromEnd = range.before !== undefined;
 		const rows = await this.db
 			.select({
 				seq: incidentLog.seq,
@@ -125,9 +130,16 @@ export class LogStore {
 			})
 			.from(incidentLog)
 			.leftJoin(users, eq(users.id, incidentLog.actorId))
-			.where(and(eq(incidentLog.incidentId, incidentId), gt(incidentLog.seq, afterSeq)))
-			.orderBy(asc(incidentLog.seq))
-			.limit(limit);
+			.where(
+				and(
+					eq(incidentLog.incidentId, incidentId),
+					gt(incidentLog.seq, range.after),
+					range.before !== undefined ? lt(incidentLog.seq, range.before) : undefined
+				)
+			)
+			.orderBy(fromEnd ? desc(incidentLog.seq) : asc(incidentLog.seq))
+			.limit(range.limit);
+		if (fromEnd) rows.reverse();
 		return rows.map((row) => ({
 			seq: row.seq,
 			at: row.at.toISOString(),

@@ -192,11 +192,25 @@ describe.each(engines())('HTTP API on %s', (engine) => {
 			expect(after.json).toEqual({ events: [], headSeq: 1 });
 		});
 
-		it.each(['limit=0', 'limit=5000', 'after=-1', 'after=abc'])('refuses ?%s with 400', async (query) => {
+		it('returns the newest rows below a seq with before, still in seq order', async () => {
+			const incident = await server.createIncident(responder);
+			for (const status of ['identified', 'monitoring', 'resolved']) {
+				await server.vigiles.rooms.change(incident.id, { id: responder.id, name: responder.name }, (doc) =>
+					doc.getMap('meta').set('status', status)
+				);
+			}
+			const tail = await server.api(observer, 'GET', `/api/incidents/${incident.id}/log?before=2147483647&limit=2`);
+			expect(tail.json.events.map((e: { seq: number }) => e.seq)).toEqual([3, 4]);
+			const middle = await server.api(observer, 'GET', `/api/incidents/${incident.id}/log?after=1&before=4&limit=10`);
+			expect(middle.json.events.map((e: { seq: number }) => e.seq)).toEqual([2, 3]);
+			expect(middle.json.headSeq).toBe(4);
+		});
+
+		it.each(['limit=0', 'limit=5000', 'after=-1', 'after=abc', 'before=0'])('refuses ?%s with 400', async (query) => {
 			const incident = await server.createIncident(responder);
 			const res = await server.api(observer, 'GET', `/api/incidents/${incident.id}/log?${query}`);
 			expect(res.status).toBe(400);
-			expect(res.json.error.message).toMatch(/^(limit|after): /);
+			expect(res.json.error.message).toMatch(/^(limit|after|before): /);
 		});
 	});
 

@@ -128,8 +128,12 @@ export const api = {
 	incident: (id: string, options?: RequestOptions) => request<Incident>('GET', `/api/incidents/${encodeURIComponent(id)}`, undefined, options),
 	createIncident: (body: { title: string; kind: IncidentKind; severity: Severity }) =>
 		request<Incident>('POST', '/api/incidents', body),
-	log: (id: string, after: number, limit: number, options?: RequestOptions) =>
-		request<LogPage>('GET', `/api/incidents/${encodeURIComponent(id)}/log?after=${after}&limit=${limit}`, undefined, options),
+	log: (id: string, range: { after?: number; before?: number; limit: number }, options?: RequestOptions) => {
+		const query = new URLSearchParams({ limit: String(range.limit) });
+		if (range.after !== undefined) query.set('after', String(range.after));
+		if (range.before !== undefined) query.set('before', String(range.before));
+		return request<LogPage>('GET', `/api/incidents/${encodeURIComponent(id)}/log?${query}`, undefined, options);
+	},
 	provenance: (id: string, options?: RequestOptions) =>
 		request<Provenance>('GET', `/api/incidents/${encodeURIComponent(id)}/provenance`, undefined, options)
 };

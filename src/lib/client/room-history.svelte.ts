@@ -63,10 +63,9 @@ export class RoomHistory {
 		this.#buffer = null;
 	}
 
-	async #latestLog(): Promise<LogPage> {
-		const first = await api.log(this.incidentId, 0, LOG_WINDOW, { allowUnauthenticated: true });
-		if (first.headSeq <= LOG_WINDOW) return first;
-		return api.log(this.incidentId, first.headSeq - LOG_WINDOW, LOG_WINDOW, { allowUnauthenticated: true });
+	/** The newest LOG_WINDOW events: the page just before the largest possible seq. */
+	#latestLog(): Promise<LogPage> {
+		return api.log(this.incidentId, { before: 2_147_483_647, limit: LOG_WINDOW }, { allowUnauthenticated: true });
 	}
 }
 
