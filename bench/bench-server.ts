@@ -44,7 +44,17 @@ export async function startBenchServer(engine: BenchEngine): Promise<BenchServer
 		};
 	}
 	const vigiles = await startVigiles(
-		{ databaseUrl, dataDir: path.join(scratch, 'data'), port: 0, host: '127.0.0.1', publicUrl: undefined, uiDir: path.join(PROJECT_ROOT, 'build') },
+		{
+			databaseUrl,
+			dataDir: path.join(scratch, 'data'),
+			port: 0,
+			host: '127.0.0.1',
+			publicUrl: undefined,
+			uiDir: path.join(PROJECT_ROOT, 'build'),
+			signingKeyFile: path.join(scratch, 'signing-key.pem'),
+			pinnedPublicKey: undefined,
+			checkpointUrl: undefined
+		},
 		{ logger: memoryLogger(), serveUi: false }
 	);
 	return {

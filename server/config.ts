@@ -12,7 +12,17 @@ export interface DatabaseConfig {
 	dataDir: string;
 }
 
-export interface ServerConfig extends DatabaseConfig {
+/** Where the checkpoint signing key lives and which public key verification trusts. */
+export interface TrustConfig {
+	/** Ed25519 private key (PKCS#8 PEM), created at first start with mode 0600. */
+	signingKeyFile: string;
+	/** A pinned public key (PEM text or a PEM file's path): the server refuses any other key. */
+	pinnedPublicKey: string | undefined;
+	/** Where to POST each signed checkpoint, so a copy lives outside this server. */
+	checkpointUrl: string | undefined;
+}
+
+export interface ServerConfig extends DatabaseConfig, TrustConfig {
 	port: number;
 	host: string;
 	/**
@@ -27,6 +37,9 @@ export interface ServerConfig extends DatabaseConfig {
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface ConfigFlags {
+	'signing-key'?: string;
+	'public-key'?: string;
+	'checkpoint-url'?: string;
 	port?: string;
 	host?: string;
 	data?: string;
@@ -44,6 +57,18 @@ export function databaseConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proc
 	return { databaseUrl, dataDir };
 }
 
+export function trustConfig(flags: ConfigFlags, dataDir: string, env: NodeJS.ProcessEnv = process.env): TrustConfig {
+	const checkpointUrl = nonEmpty(flags['checkpoint-url']) ?? nonEmpty(env.VIGILES_CHECKPOINT_URL);
+	if (checkpointUrl !== undefined && !/^https?:\/\//.test(checkpointUrl)) {
+		throw new ConfigError(`checkpoint URL must start with http:// or https://, got "${checkpointUrl}"`);
+	}
+	return {
+		signingKeyFile: path.resolve(nonEmpty(flags['signing-key']) ?? nonEmpty(env.VIGILES_SIGNING_KEY_FILE) ?? path.join(dataDir, 'signing-key.pem')),
+		pinnedPublicKey: nonEmpty(flags['public-key']) ?? nonEmpty(env.VIGILES_PUBLIC_KEY),
+		checkpointUrl
+	};
+}
+
 export function serverConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
 	const rawPort = nonEmpty(flags.port) ?? nonEmpty(env.PORT) ?? '3000';
 	const port = Number(rawPort);
@@ -54,8 +79,10 @@ export function serverConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proces
 	if (publicUrl !== undefined && !/^https?:\/\/[^/]+\/?$/.test(publicUrl)) {
 		throw new ConfigError(`public URL must look like https://host[:port], got "${publicUrl}"`);
 	}
+	const database = databaseConfig(flags, env);
 	return {
-		...databaseConfig(flags, env),
+		...database,
+		...trustConfig(flags, database.dataDir, env),
 		port,
 		host: nonEmpty(flags.host) ?? nonEmpty(env.HOST) ?? '0.0.0.0',
 		publicUrl: publicUrl?.replace(/\/$/, ''),

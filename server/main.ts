@@ -11,7 +11,10 @@ import type { ServerConfig } from './config';
 import { openDatabase, type Database } from './db/database';
 import { createApp } from './http/app';
 import { IncidentStore } from './incidents/incident-store';
+import { CheckpointPublisher } from './log/checkpoint-publisher';
+import { keyIdOf } from './log/log-chain.mjs';
 import { LogStore } from './log/log-store';
+import { keyFileTooOpen, loadOrCreateSigningKey, readPinnedKey, SigningKeyError, type Signer } from './log/signing-key';
 import { consoleLogger, type Logger } from './logger';
 import { RoomRegistry } from './sync/room-registry';
 import { SyncServer } from './sync/upgrade';
@@ -28,6 +31,9 @@ export interface Vigiles {
 	rooms: RoomRegistry;
 	/** The one-time setup link, when the server started with no users. */
 	setupUrl: string | null;
+	/** The checkpoint signing key, and whether this start created it. */
+	signer: Signer;
+	keyCreated: boolean;
 	/** Commits pending log writes, closes sockets and the database. Safe to call twice. */
 	close(): Promise<void>;
 }
@@ -39,6 +45,10 @@ export interface StartOptions {
 	idleUnloadMs?: number;
 	/** How long a sync connection may go without a message before it gets a keepalive. */
 	keepaliveMs?: number;
+	/** At most one checkpoint per incident this often while it changes (default 60 s). */
+	checkpointIntervalMs?: number;
+	/** Rows between snapshots (default 1000). */
+	snapshotEvery?: number;
 }
 
 /** How long shutdown waits for pending log writes before closing anyway. */
@@ -46,12 +56,22 @@ const SHUTDOWN_DRAIN_MS = 10_000;
 
 export async function startVigiles(config: ServerConfig, options: StartOptions = {}): Promise<Vigiles> {
 	const logger = options.logger ?? consoleLogger();
+	const { signer, created: keyCreated } = loadSigner(config, logger);
 	const database = await openDatabase(config);
 	const users = new UserStore(database.db);
 	const sessions = new SessionStore(database.db);
 	const incidents = new IncidentStore(database.db);
-	const log = new LogStore(database);
-	const rooms = new RoomRegistry({ log, logger, idleUnloadMs: options.idleUnloadMs });
+	const log = new LogStore(database, signer);
+	await log.registerKey();
+	const publisher = config.checkpointUrl ? new CheckpointPublisher(config.checkpointUrl, signer.publicKeyPem, logger) : null;
+	const rooms = new RoomRegistry({
+		log,
+		logger,
+		idleUnloadMs: options.idleUnloadMs,
+		checkpointIntervalMs: options.checkpointIntervalMs,
+		snapshotEvery: options.snapshotEvery,
+		onCheckpoint: publisher ? (checkpoint) => publisher.publish(checkpoint) : undefined
+	});
 	const setupToken = new SetupToken();
 	const sync = new SyncServer({ sessions, incidents, rooms, logger, keepaliveMs: options.keepaliveMs });
 
@@ -98,10 +118,31 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 			sync.stop();
 			const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
 			await rooms.shutdown(SHUTDOWN_DRAIN_MS);
+			await publisher?.flush();
 			server.closeAllConnections();
 			await stopped;
 			await database.close();
 		})());
 
-	return { url, port, database, users, incidents, log, rooms, setupUrl, close };
+	return { url, port, database, users, incidents, log, rooms, setupUrl, signer, keyCreated, close };
+}
+
+/**
+ * Loads (or creates) the checkpoint signing key and checks it against the pinned public key:
+ * a server whose key is not the pinned one would sign checkpoints nobody can verify.
+ */
+function loadSigner(config: ServerConfig, logger: Logger) {
+	const loaded = loadOrCreateSigningKey(config.signingKeyFile);
+	if (keyFileTooOpen(config.signingKeyFile)) {
+		logger.warn('the signing key file can be read by other users; chmod 600 it', { file: config.signingKeyFile });
+	}
+	if (config.pinnedPublicKey) {
+		const pinned = readPinnedKey(config.pinnedPublicKey);
+		if (keyIdOf(pinned) !== loaded.signer.keyId) {
+			throw new SigningKeyError(
+				`the signing key in ${config.signingKeyFile} (key ${loaded.signer.keyId}) is not the pinned public key (key ${keyIdOf(pinned)})`
+			);
+		}
+	}
+	return loaded;
 }

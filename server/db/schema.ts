@@ -72,15 +72,19 @@ export const incidents = pgTable(
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 		closedAt: timestamp('closed_at', { withTimezone: true }),
 		/** The seq of the last log row. Appends lock this row, so seq stays gapless under concurrency. */
-		headSeq: integer('head_seq').notNull().default(0)
+		headSeq: integer('head_seq').notNull().default(0),
+		/** The chain hash of that row, so the next append can link to it. */
+		headHash: bytea('head_hash')
 	},
 	(t) => [index('incidents_list_idx').on(t.closedAt, t.createdAt)]
 );
 
 /**
- * The record: one row per accepted change to an incident, in order. Append-only.
+ * The record: one row per accepted change to an incident, in order. Append-only: database
+ * triggers refuse UPDATE, DELETE and TRUNCATE (drizzle/0001_append_only.sql).
  * `update` holds the Yjs update bytes exactly as the client sent them (null for server commands
- * that do not touch the document).
+ * that do not touch the document). `canonical` holds the row exactly as it was hashed, and
+ * `hash` chains it to the previous row (server/log/log-chain.mjs).
  */
 export const incidentLog = pgTable(
 	'incident_log',
@@ -96,7 +100,56 @@ export const incidentLog = pgTable(
 		type: text('type').notNull(),
 		summary: text('summary').notNull(),
 		changes: jsonb('changes').notNull(),
-		update: bytea('update')
+		update: bytea('update'),
+		canonical: bytea('canonical').notNull(),
+		hash: bytea('hash').notNull(),
+		algorithm: text('algorithm').notNull()
+	},
+	(t) => [primaryKey({ columns: [t.incidentId, t.seq] })]
+);
+
+/**
+ * Signed checkpoints: the head of an incident's chain at a seq, signed with the server's Ed25519
+ * key (which lives in a file, never in the database). Each is also recorded in the log as the
+ * next row. Append-only like the log.
+ */
+export const incidentCheckpoints = pgTable(
+	'incident_checkpoints',
+	{
+		incidentId: uuid('incident_id')
+			.notNull()
+			.references(() => incidents.id),
+		seq: integer('seq').notNull(),
+		/** Hex SHA-256 chain hash of row `seq`. */
+		head: text('head').notNull(),
+		at: timestamp('at', { withTimezone: true }).notNull(),
+		keyId: text('key_id').notNull(),
+		/** Base64 Ed25519 signature over log-chain.mjs checkpointMessage(). */
+		signature: text('signature').notNull()
+	},
+	(t) => [primaryKey({ columns: [t.incidentId, t.seq] })]
+);
+
+/** Public halves of the signing keys that have signed checkpoints here, for exports. */
+export const signingKeys = pgTable('signing_keys', {
+	keyId: text('key_id').primaryKey(),
+	publicKey: text('public_key').notNull(),
+	createdAt: createdAt()
+});
+
+/**
+ * The document state after row `seq`, to load a room without replaying the whole log. A cache:
+ * the log stays the record, and verify can rebuild any snapshot from it.
+ */
+export const incidentSnapshots = pgTable(
+	'incident_snapshots',
+	{
+		incidentId: uuid('incident_id')
+			.notNull()
+			.references(() => incidents.id),
+		seq: integer('seq').notNull(),
+		state: bytea('state').notNull(),
+		createdAt: createdAt()
 	},
 	(t) => [primaryKey({ columns: [t.incidentId, t.seq] })]
 );

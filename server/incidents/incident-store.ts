@@ -10,6 +10,7 @@ import { readMeta, writeInitialMeta } from '../../src/lib/shared/doc-schema';
 import type { IncidentKind, Severity } from '../../src/lib/shared/incident-kinds';
 import type { Db } from '../db/database';
 import { incidentClients, incidentLog, incidents, users } from '../db/schema';
+import { chainRow, GENESIS } from '../log/chain';
 
 export interface Incident {
 	id: string;
@@ -82,7 +83,7 @@ export class IncidentStore {
 		const changes: Change[] = [{ type: 'incident.created', title: meta.title, kind: meta.kind, severity: meta.severity }];
 		const now = new Date();
 		const id = await this.db.transaction(async (tx) => {
-			const [row] = await tx
+			const [created] = await tx
 				.insert(incidents)
 				.values({
 					title: meta.title,
@@ -95,9 +96,7 @@ export class IncidentStore {
 					headSeq: 1
 				})
 				.returning({ id: incidents.id });
-			await tx.insert(incidentLog).values({
-				incidentId: row.id,
-				seq: 1,
+			const first = chainRow(created.id, 1, GENESIS, {
 				at: now,
 				actorId: input.createdBy,
 				type: 'incident.created',
@@ -105,8 +104,10 @@ export class IncidentStore {
 				changes,
 				update
 			});
-			await tx.insert(incidentClients).values({ incidentId: row.id, clientId: doc.clientID, userId: input.createdBy, firstSeq: 1 });
-			return row.id;
+			await tx.insert(incidentLog).values(first);
+			await tx.update(incidents).set({ headHash: first.hash }).where(eq(incidents.id, created.id));
+			await tx.insert(incidentClients).values({ incidentId: created.id, clientId: doc.clientID, userId: input.createdBy, firstSeq: 1 });
+			return created.id;
 		});
 		doc.destroy();
 		const incident = await this.get(id);

@@ -2,18 +2,26 @@
  * The incident log in the database: appending batches in order, and reading them back.
  *
  * Appends are the only writes. Each batch is one transaction that locks the incident row
- * (SELECT … FOR UPDATE), numbers the rows from head_seq + 1, inserts them with any new clientID
- * bindings, and moves head_seq; so seq is gapless per incident even with several server processes.
+ * (SELECT … FOR UPDATE), numbers the rows from head_seq + 1, hashes each onto the previous one
+ * (log-chain.mjs), inserts them with any new clientID bindings, and moves head_seq and
+ * head_hash; so seq is gapless and the chain unbroken even with several server processes.
+ * A checkpoint item signs the head as it stands at that point in the batch and becomes the
+ * next row itself.
  */
-import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, lte, sql } from 'drizzle-orm';
 import type { Change } from '../../src/lib/shared/changes';
 import type { IncidentMeta } from '../../src/lib/shared/doc-schema';
 import type { LogEvent } from '../../src/lib/shared/protocol';
 import { addEvent, emptyProvenance, type Provenance } from '../../src/lib/shared/provenance';
 import type { Database, Db } from '../db/database';
-import { incidentClients, incidentLog, incidents, users } from '../db/schema';
+import { incidentCheckpoints, incidentClients, incidentLog, incidents, incidentSnapshots, signingKeys, users } from '../db/schema';
+import { chainRow, GENESIS, type ChainedRow } from './chain';
+import { checkpointMessage, toHex } from './log-chain.mjs';
+import type { Signer } from './signing-key';
 
-export interface AppendItem {
+/** A change to record: a document update, a security event, a server command. */
+export interface ChangeItem {
+	kind?: 'change';
 	/** When the server received the change. */
 	at: Date;
 	actorId: string | null;
@@ -27,9 +35,30 @@ export interface AppendItem {
 	meta?: IncidentMeta;
 }
 
+/** Sign the chain's head as it stands when this item's turn comes, and record that as a row. */
+export interface CheckpointItem {
+	kind: 'checkpoint';
+	at: Date;
+}
+
+export type AppendItem = ChangeItem | CheckpointItem;
+
 export interface AppendedRow {
 	seq: number;
 	at: Date;
+	actorId: string | null;
+	type: string;
+	summary: string;
+	changes: Change[];
+}
+
+export interface CheckpointRecord {
+	incident: string;
+	seq: number;
+	head: string;
+	at: string;
+	keyId: string;
+	signature: string;
 }
 
 export class IncidentNotFoundError extends Error {
@@ -40,58 +69,111 @@ export class IncidentNotFoundError extends Error {
 }
 
 export class LogStore {
-	constructor(private readonly database: Database) {}
+	constructor(
+		private readonly database: Database,
+		private readonly signer: Signer
+	) {}
 
 	private get db(): Db {
 		return this.database.db;
 	}
 
-	/** Appends `items` in order as one transaction; returns their seqs. */
+	/** Records the signing key's public half, so exports and verify can name it. */
+	async registerKey(): Promise<void> {
+		await this.db
+			.insert(signingKeys)
+			.values({ keyId: this.signer.keyId, publicKey: this.signer.publicKeyPem })
+			.onConflictDoNothing();
+	}
+
+	/** Appends `items` in order as one transaction; returns their rows. */
 	async append(incidentId: string, items: AppendItem[]): Promise<AppendedRow[]> {
 		if (items.length === 0) return [];
 		return this.db.transaction(async (tx) => {
 			const [head] = await tx
-				.select({ headSeq: incidents.headSeq })
+				.select({ headSeq: incidents.headSeq, headHash: incidents.headHash })
 				.from(incidents)
 				.where(eq(incidents.id, incidentId))
 				.for('update');
 			if (!head) throw new IncidentNotFoundError(incidentId);
 			let seq = head.headSeq;
-			const rows = items.map((item) => ({
-				incidentId,
-				seq: ++seq,
-				at: item.at,
-				actorId: item.actorId,
-				type: item.type,
-				summary: item.summary,
-				changes: item.changes,
-				update: item.update
-			}));
-			await tx.insert(incidentLog).values(rows);
-			const bindings = rows.flatMap((row, i) =>
-				items[i].actorId === null
-					? []
-					: items[i].newClientIds.map((clientId) => ({
-							incidentId,
-							clientId,
-							userId: items[i].actorId as string,
-							firstSeq: row.seq
-						}))
+			let previous = head.headHash ?? GENESIS;
+			const rows: ChainedRow[] = [];
+			const checkpoints: CheckpointRecord[] = [];
+			for (const item of items) {
+				let input: ChangeItem;
+				if (item.kind === 'checkpoint') {
+					const checkpoint = this.signCheckpoint(incidentId, seq, previous, item.at);
+					checkpoints.push(checkpoint);
+					input = checkpointRow(checkpoint, item.at);
+				} else {
+					input = item;
+				}
+				const row = chainRow(incidentId, ++seq, previous, input);
+				rows.push(row);
+				previous = row.hash;
+			}
+			await tx.insert(incidentLog).values(
+				rows.map((row) => ({
+					incidentId,
+					seq: row.seq,
+					at: row.at,
+					actorId: row.actorId,
+					type: row.type,
+					summary: row.summary,
+					changes: row.changes,
+					update: row.update,
+					canonical: row.canonical,
+					hash: row.hash,
+					algorithm: row.algorithm
+				}))
 			);
+			if (checkpoints.length > 0) {
+				await tx.insert(incidentCheckpoints).values(checkpoints.map((c) => ({ ...c, incidentId, at: new Date(c.at) })));
+			}
+			const bindings = rows.flatMap((row, i) => {
+				const item = items[i];
+				if (item.kind === 'checkpoint' || item.actorId === null) return [];
+				return item.newClientIds.map((clientId) => ({ incidentId, clientId, userId: item.actorId as string, firstSeq: row.seq }));
+			});
 			if (bindings.length > 0) await tx.insert(incidentClients).values(bindings).onConflictDoNothing();
-			const lastMeta = [...items].reverse().find((item) => item.meta)?.meta;
+			const lastMeta = [...items].reverse().find((item): item is ChangeItem => item.kind !== 'checkpoint' && item.meta !== undefined)?.meta;
 			await tx
 				.update(incidents)
 				.set({
 					headSeq: seq,
+					headHash: previous,
 					updatedAt: items[items.length - 1].at,
 					...(lastMeta
 						? { title: lastMeta.title, kind: lastMeta.kind, severity: lastMeta.severity, status: lastMeta.status }
 						: {})
 				})
 				.where(eq(incidents.id, incidentId));
-			return rows.map((row) => ({ seq: row.seq, at: row.at }));
+			return rows.map((row) => ({
+				seq: row.seq,
+				at: row.at,
+				actorId: row.actorId,
+				type: row.type,
+				summary: row.summary,
+				changes: row.changes
+			}));
 		});
+	}
+
+	private signCheckpoint(incidentId: string, seq: number, head: Uint8Array, at: Date): CheckpointRecord {
+		const unsigned = { incident: incidentId, seq, head: toHex(head), at: at.toISOString() };
+		return { ...unsigned, keyId: this.signer.keyId, signature: this.signer.sign(checkpointMessage(unsigned)) };
+	}
+
+	/** The newest checkpoint of an incident, or null. */
+	async lastCheckpoint(incidentId: string): Promise<CheckpointRecord | null> {
+		const [row] = await this.db
+			.select()
+			.from(incidentCheckpoints)
+			.where(eq(incidentCheckpoints.incidentId, incidentId))
+			.orderBy(desc(incidentCheckpoints.seq))
+			.limit(1);
+		return row ? { incident: row.incidentId, seq: row.seq, head: row.head, at: row.at.toISOString(), keyId: row.keyId, signature: row.signature } : null;
 	}
 
 	async headSeq(incidentId: string): Promise<number | null> {
@@ -102,14 +184,35 @@ export class LogStore {
 		return row ? row.headSeq : null;
 	}
 
-	/** Document updates after `afterSeq`, in seq order, for loading a room. */
-	async updatesAfter(incidentId: string, afterSeq: number): Promise<{ seq: number; update: Uint8Array }[]> {
+	/** Document updates with afterSeq < seq <= upToSeq, in seq order, for loading a room. */
+	async updatesAfter(incidentId: string, afterSeq: number, upToSeq?: number): Promise<{ seq: number; update: Uint8Array }[]> {
 		const rows = await this.db
 			.select({ seq: incidentLog.seq, update: incidentLog.update })
 			.from(incidentLog)
-			.where(and(eq(incidentLog.incidentId, incidentId), gt(incidentLog.seq, afterSeq)))
+			.where(
+				and(
+					eq(incidentLog.incidentId, incidentId),
+					gt(incidentLog.seq, afterSeq),
+					upToSeq !== undefined ? lte(incidentLog.seq, upToSeq) : undefined
+				)
+			)
 			.orderBy(asc(incidentLog.seq));
 		return rows.flatMap((row) => (row.update ? [{ seq: row.seq, update: row.update }] : []));
+	}
+
+	/** The newest snapshot at or below `maxSeq`. */
+	async latestSnapshot(incidentId: string, maxSeq: number): Promise<{ seq: number; state: Uint8Array } | null> {
+		const [row] = await this.db
+			.select({ seq: incidentSnapshots.seq, state: incidentSnapshots.state })
+			.from(incidentSnapshots)
+			.where(and(eq(incidentSnapshots.incidentId, incidentId), lte(incidentSnapshots.seq, maxSeq)))
+			.orderBy(desc(incidentSnapshots.seq))
+			.limit(1);
+		return row ?? null;
+	}
+
+	async saveSnapshot(incidentId: string, seq: number, state: Uint8Array): Promise<void> {
+		await this.db.insert(incidentSnapshots).values({ incidentId, seq, state }).onConflictDoNothing();
 	}
 
 	/**
@@ -185,4 +288,27 @@ export class LogStore {
 		}
 		return provenance;
 	}
+}
+
+/** The row that records a checkpoint in the log: the server's own, with no update. */
+function checkpointRow(checkpoint: CheckpointRecord, at: Date): ChangeItem {
+	const changes: Change[] = [
+		{
+			type: 'checkpoint.signed',
+			seq: checkpoint.seq,
+			head: checkpoint.head,
+			at: checkpoint.at,
+			keyId: checkpoint.keyId,
+			signature: checkpoint.signature
+		}
+	];
+	return {
+		at,
+		actorId: null,
+		type: 'checkpoint.signed',
+		summary: `signed checkpoint at seq ${checkpoint.seq} with key ${checkpoint.keyId}`,
+		changes,
+		update: null,
+		newClientIds: []
+	};
 }

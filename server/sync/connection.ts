@@ -17,6 +17,15 @@ export interface ConnectionUser {
 /** Bytes we let queue for one slow reader before closing it. */
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
+/** Who handles what a connection receives: its room, once it has joined one. */
+export interface ConnectionHandler {
+	receive(conn: Connection, frame: Uint8Array): void;
+	/** The peer broke the WebSocket protocol itself (a text frame, a bad or oversized frame). */
+	violation(conn: Connection, reason: string): void;
+}
+
+type Inbound = { frame: Uint8Array } | { violation: string };
+
 let nextId = 1;
 
 /** An awareness update that lists no clients: a no-op the stock client still counts as a message. */
@@ -28,6 +37,9 @@ export class Connection {
 	/** Writes the server dropped because this connection may only read. */
 	droppedWrites = 0;
 	private lastSentAt = Date.now();
+	private handler: ConnectionHandler | null = null;
+	/** What arrived before the room was loaded, in order. */
+	private held: Inbound[] = [];
 	private closedFlag = false;
 	private readonly closeListeners: (() => void)[] = [];
 
@@ -42,6 +54,24 @@ export class Connection {
 
 	get closed(): boolean {
 		return this.closedFlag;
+	}
+
+	/** A frame from the peer: handled now if the connection is in a room, else held until it is. */
+	inbound(item: Inbound): void {
+		if (this.closedFlag) return;
+		if (this.handler) this.dispatch(this.handler, item);
+		else this.held.push(item);
+	}
+
+	/** Hands the connection to its room and delivers what was held. */
+	attach(handler: ConnectionHandler): void {
+		this.handler = handler;
+		for (const item of this.held.splice(0)) this.dispatch(handler, item);
+	}
+
+	private dispatch(handler: ConnectionHandler, item: Inbound): void {
+		if ('frame' in item) handler.receive(this, item.frame);
+		else handler.violation(this, item.violation);
 	}
 
 	/** Observers read; the server drops what they try to write. */

@@ -8,7 +8,7 @@ import type { LogStore } from '../log/log-store';
 import type { Logger } from '../logger';
 import type { Connection } from './connection';
 import { Room, type Actor } from './room';
-import type { AppendedRow } from '../log/log-store';
+import type { AppendedRow, CheckpointRecord } from '../log/log-store';
 import type * as Y from 'yjs';
 
 export const IDLE_UNLOAD_MS = 30_000;
@@ -17,6 +17,9 @@ export interface RoomRegistryDeps {
 	log: LogStore;
 	logger: Logger;
 	idleUnloadMs?: number;
+	checkpointIntervalMs?: number;
+	snapshotEvery?: number;
+	onCheckpoint?(checkpoint: CheckpointRecord): void;
 }
 
 export class RoomRegistry {
@@ -37,6 +40,9 @@ export class RoomRegistry {
 			pending = Room.load(incidentId, {
 				log: this.deps.log,
 				logger: this.deps.logger,
+				checkpointIntervalMs: this.deps.checkpointIntervalMs,
+				snapshotEvery: this.deps.snapshotEvery,
+				onCheckpoint: this.deps.onCheckpoint,
 				onBroken: (room) => this.forget(room),
 				onEmpty: (room) => this.scheduleUnload(room)
 			})
@@ -52,7 +58,7 @@ export class RoomRegistry {
 	}
 
 	/** Puts a connection into its room; frames that arrive while the room loads are held in order. */
-	async join(incidentId: string, conn: Connection, takeFrames: (deliver: (frame: Uint8Array) => void) => void): Promise<void> {
+	async join(incidentId: string, conn: Connection): Promise<void> {
 		let room: Room;
 		try {
 			room = await this.get(incidentId);
@@ -67,7 +73,7 @@ export class RoomRegistry {
 		}
 		this.cancelUnload(room);
 		room.join(conn);
-		takeFrames((frame) => room.receive(conn, frame));
+		conn.attach(room);
 	}
 
 	/** A server-side change on a user's behalf, through the room's log path. */
@@ -112,7 +118,7 @@ export class RoomRegistry {
 		const timer = setTimeout(() => {
 			this.unloadTimers.delete(room);
 			if (room.size > 0 || this.rooms.get(room.incidentId) !== room) return;
-			void room.drain().then(() => {
+			void room.settle().then(() => {
 				if (room.size > 0 || this.rooms.get(room.incidentId) !== room) return;
 				this.rooms.delete(room.incidentId);
 				room.destroy();

@@ -9,14 +9,15 @@
  *              update is checked against it (is it new? who may write it? what did it change?).
  * Relays carry the inbound update bytes exactly as the client sent them, in log order, so a
  * replay of the log from seq 1 rebuilds the same document every client has.
+ *
+ * Beside updates, the room appends security events (refused writes) and signed checkpoints
+ * (CheckpointTimer), and saves a snapshot every SNAPSHOT_EVERY rows to speed up the next load.
  */
 import * as Y from 'yjs';
-import * as awarenessProtocol from 'y-protocols/awareness';
 import { changesOf, rowTypeFor, summarizeChanges, watchChanges, type Change } from '../../src/lib/shared/changes';
 import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
 import { readMeta } from '../../src/lib/shared/doc-schema';
 import {
-	encodeAwareness,
 	encodeLogEvent,
 	encodeSyncStep1,
 	encodeSyncStep2,
@@ -25,11 +26,12 @@ import {
 	ProtocolError,
 	type LogEvent
 } from '../../src/lib/shared/protocol';
+import { CheckpointTimer, CHECKPOINT_INTERVAL_MS } from '../log/checkpoint-timer';
 import { GroupCommit, type Committed } from '../log/group-commit';
-import { IncidentNotFoundError, type AppendedRow, type AppendItem, type LogStore } from '../log/log-store';
+import { IncidentNotFoundError, type AppendedRow, type AppendItem, type CheckpointRecord, type LogStore } from '../log/log-store';
 import type { Logger } from '../logger';
-import { decodeAwarenessUpdate, encodeAwarenessEntries, userColor } from './awareness-filter';
-import type { Connection } from './connection';
+import type { Connection, ConnectionHandler } from './connection';
+import { RoomPresence } from './room-presence';
 
 /** A change the connection is not allowed to make (for example, content under someone else's clientID). */
 export class ForbiddenChangeError extends Error {
@@ -45,16 +47,20 @@ export interface RoomDeps {
 	log: LogStore;
 	logger: Logger;
 	now?: () => Date;
+	checkpointIntervalMs?: number;
+	snapshotEvery?: number;
+	/** Called with each checkpoint after it is committed (to publish a copy elsewhere). */
+	onCheckpoint?(checkpoint: CheckpointRecord): void;
 	/** The room cannot go on (a commit failed for good); the registry forgets it. */
 	onBroken(room: Room): void;
 	/** The last connection left. */
 	onEmpty(room: Room): void;
 }
 
-interface UpdateContext {
+interface AppendContext {
 	conn: Connection | null;
-	update: Uint8Array;
-	actor: Actor;
+	update: Uint8Array | null;
+	actor: Actor | null;
 }
 
 interface TransactionOutcome {
@@ -62,20 +68,23 @@ interface TransactionOutcome {
 	changes: Change[];
 }
 
-export class Room {
+export const SNAPSHOT_EVERY = 1000;
+/** Security events one user may add to one room's log per minute; the rest go to the server log only. */
+const SECURITY_EVENTS_PER_MINUTE = 10;
+
+export class Room implements ConnectionHandler {
 	readonly doc: Y.Doc;
 	private staging: Y.Doc;
-	readonly awareness: awarenessProtocol.Awareness;
+	private readonly presence: RoomPresence;
 	private readonly connections = new Set<Connection>();
-	/** Which live connection speaks for an awareness clientID. */
-	private readonly awarenessOwners = new Map<number, Connection>();
-	/** Which user an awareness clientID was first claimed by, kept after they leave. */
-	private readonly presenceUsers = new Map<number, string>();
-	private readonly commit: GroupCommit<UpdateContext>;
+	private readonly commit: GroupCommit<AppendContext>;
+	private readonly checkpoints: CheckpointTimer;
 	private stopWatching: () => void;
 	private lastOutcome: TransactionOutcome | null = null;
 	private paused = false;
 	private brokenFlag = false;
+	private lastSnapshotSeq: number;
+	private readonly securityEvents = new Map<string, number[]>();
 	private readonly now: () => Date;
 
 	private constructor(
@@ -83,37 +92,50 @@ export class Room {
 		doc: Y.Doc,
 		/** The seq of the last committed row. */
 		public headSeq: number,
+		snapshotSeq: number,
+		lastCheckpoint: CheckpointRecord | null,
 		/** clientID → userId, committed plus pending. */
 		private readonly bindings: Map<number, string>,
 		private readonly deps: RoomDeps
 	) {
 		this.now = deps.now ?? (() => new Date());
 		this.doc = doc;
+		this.lastSnapshotSeq = snapshotSeq;
 		this.staging = cloneDoc(doc);
 		this.stopWatching = this.watchStaging();
-		this.awareness = new awarenessProtocol.Awareness(doc);
-		this.awareness.setLocalState(null);
-		this.awareness.on('update', this.onAwarenessUpdate);
-		this.commit = new GroupCommit<UpdateContext>({
+		this.presence = new RoomPresence(doc, (clientId) => this.bindings.get(clientId), (frame) => {
+			for (const conn of this.connections) conn.send(frame);
+		});
+		this.commit = new GroupCommit<AppendContext>({
 			append: (items) => deps.log.append(incidentId, items),
 			committed: (batch) => this.onCommitted(batch),
 			failed: (error, dropped) => this.onCommitFailed(error, dropped.length),
 			pressure: (high) => this.setPaused(high),
 			logger: deps.logger
 		});
+		// The row recording a checkpoint at seq S is S + 1.
+		this.checkpoints = new CheckpointTimer(
+			deps.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS,
+			lastCheckpoint ? Date.parse(lastCheckpoint.at) : 0,
+			lastCheckpoint ? lastCheckpoint.seq + 1 : 0,
+			headSeq,
+			() => this.pushCheckpoint()
+		);
 	}
 
-	/** Loads the committed state from the log: every document update in seq order. */
+	/** Loads the committed state: the latest snapshot, then every document update after it in seq order. */
 	static async load(incidentId: string, deps: RoomDeps): Promise<Room> {
 		const headSeq = await deps.log.headSeq(incidentId);
 		if (headSeq === null) throw new IncidentNotFoundError(incidentId);
-		const rows = await deps.log.updatesAfter(incidentId, 0);
+		const snapshot = await deps.log.latestSnapshot(incidentId, headSeq);
+		const rows = await deps.log.updatesAfter(incidentId, snapshot?.seq ?? 0, headSeq);
 		const doc = new Y.Doc();
 		doc.transact(() => {
-			for (const row of rows) if (row.seq <= headSeq) Y.applyUpdate(doc, row.update, 'log');
+			if (snapshot) Y.applyUpdate(doc, snapshot.state, 'log');
+			for (const row of rows) Y.applyUpdate(doc, row.update, 'log');
 		});
-		const bindings = await deps.log.clientBindings(incidentId);
-		return new Room(incidentId, doc, headSeq, bindings, deps);
+		const [bindings, lastCheckpoint] = await Promise.all([deps.log.clientBindings(incidentId), deps.log.lastCheckpoint(incidentId)]);
+		return new Room(incidentId, doc, headSeq, snapshot?.seq ?? 0, lastCheckpoint, bindings, deps);
 	}
 
 	get broken(): boolean {
@@ -138,10 +160,8 @@ export class Room {
 		if (this.paused) conn.pause();
 		conn.onClose(() => this.leave(conn));
 		conn.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
-		const present = [...this.awareness.getStates().keys()];
-		if (present.length > 0) {
-			conn.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, present)));
-		}
+		const present = this.presence.snapshotFrame();
+		if (present) conn.send(present);
 	}
 
 	/**
@@ -162,17 +182,30 @@ export class Room {
 					else this.submit(conn, message.update, { id: conn.user.id, name: conn.user.name })?.catch(() => {});
 					break;
 				case 'awareness':
-					this.acceptAwareness(conn, message.update);
+					this.presence.accept(conn, message.update);
 					break;
-				case 'query-awareness':
-					conn.send(
-						encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]))
-					);
+				case 'query-awareness': {
+					const present = this.presence.snapshotFrame();
+					if (present) conn.send(present);
 					break;
+				}
 			}
 		} catch (error) {
 			this.refuse(conn, error);
 		}
+	}
+
+	/** The peer broke the WebSocket protocol: record it and cut the connection. */
+	violation(conn: Connection, reason: string): void {
+		if (conn.closed) return;
+		this.deps.logger.warn('closing a connection that broke the WebSocket protocol', {
+			incidentId: this.incidentId,
+			userId: conn.user.id,
+			reason
+		});
+		this.recordSecurityEvent(conn, reason);
+		if (reason.startsWith('text frames')) conn.close(CLOSE_CODES.BAD_MESSAGE, reason);
+		else conn.terminate();
 	}
 
 	/**
@@ -196,13 +229,14 @@ export class Room {
 	}
 
 	/**
-	 * Stops reading, commits what was accepted (up to `timeoutMs`), then closes every socket with
-	 * GOING_AWAY. Clients keep anything that did not commit and send it again when they reconnect.
+	 * Stops reading, commits what was accepted and a final checkpoint (up to `timeoutMs`), then
+	 * closes every socket with GOING_AWAY. Clients keep anything that did not commit and send it
+	 * again when they reconnect.
 	 */
 	async shutdown(timeoutMs: number): Promise<boolean> {
 		for (const conn of this.connections) conn.pause();
 		const drained = await Promise.race([
-			this.commit.drain().then(() => true),
+			this.settle().then(() => true),
 			new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref())
 		]);
 		for (const conn of this.connections) conn.close(CLOSE_CODES.GOING_AWAY, 'the server is shutting down');
@@ -215,9 +249,24 @@ export class Room {
 		return this.commit.drain();
 	}
 
+	/**
+	 * Commits what was accepted, then a checkpoint and a snapshot if anything happened since the
+	 * last ones: what a room does before it is unloaded.
+	 */
+	async settle(): Promise<void> {
+		await this.commit.drain();
+		if (this.brokenFlag) return;
+		if (this.checkpoints.pending) {
+			this.checkpoints.requested();
+			await this.pushCheckpoint();
+			await this.commit.drain();
+		}
+		if (!this.brokenFlag && this.headSeq > this.lastSnapshotSeq) await this.saveSnapshot();
+	}
+
 	destroy(): void {
-		this.awareness.off('update', this.onAwarenessUpdate);
-		this.awareness.destroy();
+		this.checkpoints.stop();
+		this.presence.destroy();
 		this.stopWatching();
 		this.staging.destroy();
 		this.doc.destroy();
@@ -244,7 +293,7 @@ export class Room {
 			if (end <= Y.getState(this.staging.store, client)) continue;
 			const owner = this.bindings.get(client);
 			if (owner !== undefined && owner !== actor.id) {
-				throw new ForbiddenChangeError(`clientID ${client} belongs to another user`);
+				throw new ForbiddenChangeError(`new content under clientID ${client}, which belongs to another user`, { cause: client });
 			}
 			if (owner === undefined) newClientIds.push(client);
 		}
@@ -264,17 +313,28 @@ export class Room {
 
 		for (const client of newClientIds) this.bindings.set(client, actor.id);
 		const changes: Change[] = outcome && outcome.changes.length > 0 ? outcome.changes : [{ type: 'doc.changed' }];
-		const item: AppendItem = {
-			at: this.now(),
-			actorId: actor.id,
-			type: rowTypeFor(changes),
-			summary: summarizeChanges(changes),
-			changes,
-			update,
-			newClientIds,
-			meta: changes.some((c) => c.type === 'field.changed') ? readMeta(this.staging) : undefined
-		};
-		return this.commit.push(item, { conn, update, actor });
+		return this.commit.push(
+			{
+				at: this.now(),
+				actorId: actor.id,
+				type: rowTypeFor(changes),
+				summary: summarizeChanges(changes),
+				changes,
+				update,
+				newClientIds,
+				meta: changes.some((c) => c.type === 'field.changed') ? readMeta(this.staging) : undefined
+			},
+			{ conn, update, actor }
+		);
+	}
+
+	private pushCheckpoint(): Promise<void> {
+		return this.commit
+			.push({ kind: 'checkpoint', at: this.now() }, { conn: null, update: null, actor: null })
+			.then(
+				() => {},
+				() => this.checkpoints.abandoned()
+			);
 	}
 
 	private watchStaging(): () => void {
@@ -297,28 +357,53 @@ export class Room {
 		this.stopWatching();
 		this.staging.destroy();
 		this.staging = cloneDoc(this.doc);
-		for (const { context } of this.commit.pending()) Y.applyUpdate(this.staging, context.update, 'rebuild');
+		for (const { context } of this.commit.pending()) {
+			if (context.update) Y.applyUpdate(this.staging, context.update, 'rebuild');
+		}
 		this.stopWatching = this.watchStaging();
 	}
 
-	private onCommitted(batch: Committed<UpdateContext>[]): void {
-		for (const { item, context, row } of batch) {
-			Y.applyUpdate(this.doc, context.update, 'log');
+	private onCommitted(batch: Committed<AppendContext>[]): void {
+		for (const { context, row } of batch) {
 			this.headSeq = row.seq;
-			const syncFrame = encodeSyncUpdate(context.update);
+			if (context.update) Y.applyUpdate(this.doc, context.update, 'log');
+			const syncFrame = context.update ? encodeSyncUpdate(context.update) : null;
 			const event: LogEvent = {
 				seq: row.seq,
 				at: row.at.toISOString(),
 				actor: context.actor,
-				type: item.type,
-				summary: item.summary,
-				changes: item.changes
+				type: row.type,
+				summary: row.summary,
+				changes: row.changes
 			};
 			const eventFrame = encodeLogEvent(event);
 			for (const conn of this.connections) {
-				if (conn !== context.conn) conn.send(syncFrame);
+				if (syncFrame && conn !== context.conn) conn.send(syncFrame);
 				if (conn.wantsEvents) conn.send(eventFrame);
 			}
+			const checkpoint = row.changes[0];
+			if (checkpoint?.type === 'checkpoint.signed' && this.deps.onCheckpoint) {
+				const { type: _type, ...signed } = checkpoint;
+				this.deps.onCheckpoint({ incident: this.incidentId, ...signed });
+			}
+		}
+		this.checkpoints.committed(batch.map((b) => b.row));
+		if (this.headSeq - this.lastSnapshotSeq >= (this.deps.snapshotEvery ?? SNAPSHOT_EVERY)) void this.saveSnapshot();
+	}
+
+	/** Snapshots are a cache: a failure to save one is logged and otherwise ignored. */
+	private async saveSnapshot(): Promise<void> {
+		const seq = this.headSeq;
+		const state = Y.encodeStateAsUpdate(this.doc);
+		this.lastSnapshotSeq = seq;
+		try {
+			await this.deps.log.saveSnapshot(this.incidentId, seq, state);
+		} catch (error) {
+			this.deps.logger.warn('could not save a snapshot; the next load replays more of the log', {
+				incidentId: this.incidentId,
+				seq,
+				error
+			});
 		}
 	}
 
@@ -341,54 +426,9 @@ export class Room {
 		}
 	}
 
-	/**
-	 * Applies the presence entries this connection may set and drops the rest. The stock client
-	 * re-broadcasts every state it hears (others' included), so entries for clientIDs that another
-	 * live connection speaks for, or that belong to another user, are echoes or forgeries: they
-	 * are dropped, not punished. A connection claims a clientID with its first non-null state for
-	 * it; the `user` field of every accepted state is set from the session.
-	 */
-	private acceptAwareness(conn: Connection, update: Uint8Array): void {
-		const accepted = [];
-		for (const entry of decodeAwarenessUpdate(update)) {
-			const liveOwner = this.awarenessOwners.get(entry.clientId);
-			if (liveOwner !== undefined && liveOwner !== conn) continue;
-			const reservedFor = this.bindings.get(entry.clientId) ?? this.presenceUsers.get(entry.clientId);
-			if (reservedFor !== undefined && reservedFor !== conn.user.id) continue;
-			if (liveOwner === undefined) {
-				if (entry.state === null) continue;
-				this.awarenessOwners.set(entry.clientId, conn);
-				this.presenceUsers.set(entry.clientId, conn.user.id);
-				conn.awarenessClients.add(entry.clientId);
-			}
-			if (entry.state !== null) {
-				entry.state = {
-					...entry.state,
-					user: { id: conn.user.id, name: conn.user.name, color: userColor(conn.user.id), role: conn.user.role }
-				};
-			}
-			accepted.push(entry);
-		}
-		if (accepted.length > 0) {
-			awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(accepted), conn);
-		}
-	}
-
-	private readonly onAwarenessUpdate = (
-		{ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-		_origin: unknown
-	) => {
-		const changed = added.concat(updated, removed);
-		if (changed.length === 0) return;
-		const frame = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
-		for (const conn of this.connections) conn.send(frame);
-	};
-
 	private leave(conn: Connection): void {
 		if (!this.connections.delete(conn)) return;
-		const owned = [...conn.awarenessClients].filter((id) => this.awarenessOwners.get(id) === conn);
-		for (const id of owned) this.awarenessOwners.delete(id);
-		if (owned.length > 0 && !this.brokenFlag) awarenessProtocol.removeAwarenessStates(this.awareness, owned, 'leave');
+		if (!this.brokenFlag) this.presence.leave(conn);
 		if (this.connections.size === 0) this.deps.onEmpty(this);
 	}
 
@@ -417,6 +457,7 @@ export class Room {
 				userId: conn.user.id,
 				reason: error.message
 			});
+			this.recordSecurityEvent(conn, `malformed message: ${error.message}`);
 			conn.close(CLOSE_CODES.BAD_MESSAGE, error.message);
 		} else if (error instanceof ForbiddenChangeError) {
 			this.deps.logger.warn('closing a connection that made a forbidden change', {
@@ -424,11 +465,40 @@ export class Room {
 				userId: conn.user.id,
 				reason: error.message
 			});
+			this.recordSecurityEvent(conn, error.message, typeof error.cause === 'number' ? error.cause : undefined);
 			conn.close(CLOSE_CODES.FORBIDDEN, error.message);
 		} else {
 			this.deps.logger.error('unexpected error handling a sync message', { incidentId: this.incidentId, error });
 			conn.close(CLOSE_CODES.BAD_MESSAGE, 'the server could not process this message');
 		}
+	}
+
+	/**
+	 * A refused write becomes a `security.refused` row in the incident's own log, attributed to
+	 * the signed-in user behind the connection. Bounded per user, so garbage cannot flood the log.
+	 */
+	private recordSecurityEvent(conn: Connection, reason: string, clientId?: number): void {
+		if (this.brokenFlag) return;
+		const now = this.now().getTime();
+		const recent = (this.securityEvents.get(conn.user.id) ?? []).filter((t) => now - t < 60_000);
+		if (recent.length >= SECURITY_EVENTS_PER_MINUTE) return;
+		recent.push(now);
+		this.securityEvents.set(conn.user.id, recent);
+		const change: Change = { type: 'security.refused', reason: reason.slice(0, 300), ...(clientId !== undefined ? { clientId } : {}) };
+		void this.commit
+			.push(
+				{
+					at: this.now(),
+					actorId: conn.user.id,
+					type: 'security.refused',
+					summary: summarizeChanges([change]),
+					changes: [change],
+					update: null,
+					newClientIds: []
+				},
+				{ conn, update: null, actor: { id: conn.user.id, name: conn.user.name } }
+			)
+			.catch(() => {});
 	}
 }
 
@@ -438,14 +508,14 @@ function cloneDoc(doc: Y.Doc): Y.Doc {
 	return copy;
 }
 
-function isEmptyDeleteSet(update: Uint8Array): boolean {
-	return Y.decodeUpdate(update).ds.clients.size === 0;
-}
-
 function sameState(a: Map<number, number>, b: Map<number, number>): boolean {
 	if (a.size !== b.size) return false;
 	for (const [client, clock] of a) if (b.get(client) !== clock) return false;
 	return true;
+}
+
+function isEmptyDeleteSet(update: Uint8Array): boolean {
+	return Y.decodeUpdate(update).ds.clients.size === 0;
 }
 
 /**

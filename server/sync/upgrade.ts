@@ -7,7 +7,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
 import { MAX_SYNC_MESSAGE_BYTES } from '../../src/lib/shared/limits';
 import { EVENTS_PARAM } from '../../src/lib/shared/protocol';
 import type { SessionStore } from '../auth/session-store';
@@ -96,26 +95,15 @@ export class SyncServer {
 			conn.onClose(() => this.connections.delete(conn));
 			this.alive.set(ws, true);
 			ws.on('pong', () => this.alive.set(ws, true));
-			ws.on('error', (error) => {
+			// `ws` has already sent its close frame (1002, 1009…) when it reports a protocol error.
+			ws.on('error', (error: Error & { code?: string }) => {
 				this.deps.logger.warn('sync socket error', { incidentId, userId: conn.user.id, error });
-				conn.terminate();
+				conn.inbound({ violation: `WebSocket protocol error (${error.code ?? error.message})` });
 			});
-			// Frames are held until the room is loaded, then delivered in order.
-			const held: Uint8Array[] = [];
-			let deliver: ((frame: Uint8Array) => void) | null = null;
 			ws.on('message', (data, isBinary) => {
-				if (!isBinary) {
-					conn.close(CLOSE_CODES.BAD_MESSAGE, 'text frames are not part of the sync protocol');
-					return;
-				}
-				const frame = toBytes(data);
-				if (deliver) deliver(frame);
-				else held.push(frame);
+				conn.inbound(isBinary ? { frame: toBytes(data) } : { violation: 'text frames are not part of the sync protocol' });
 			});
-			void this.deps.rooms.join(incidentId, conn, (fn) => {
-				deliver = fn;
-				for (const frame of held.splice(0)) fn(frame);
-			});
+			void this.deps.rooms.join(incidentId, conn);
 		});
 	}
 

@@ -81,16 +81,24 @@ describe.each(engines())('bad input on %s', (engine) => {
 
 	afterEach(() => good.destroy());
 
+	/**
+	 * The document is as it was, the log gained exactly one row after the attack (a
+	 * `security.refused` event attributed to the attacker), and the room goes on: the good
+	 * client's next change is logged and relayed.
+	 */
 	async function expectRoomUnharmed(): Promise<void> {
 		const before = Y.encodeStateAsUpdate(good.doc);
-		expect(await server.vigiles.log.headSeq(incidentId)).toBe(2);
-		// The good client is still connected and its next change is logged and seen by others.
+		await until(async () => ((await server.vigiles.log.headSeq(incidentId)) ?? 0) >= 3, 10_000, 'the security event');
+		const events = await server.vigiles.log.events(incidentId, { after: 2, limit: 10 });
+		expect(events).toHaveLength(1);
+		expect(events[0]).toMatchObject({ seq: 3, type: 'security.refused', actor: { id: mallory.id } });
+		expect(events[0].summary).toMatch(/^refused: /);
 		const witness = connectClient(server.wsUrl, incidentId, alice.cookie);
 		await witness.synced();
 		expect(Y.encodeStateAsUpdate(witness.doc)).toEqual(before);
 		addEntry(good.doc, entry('after', 'written after the attack'));
 		await until(() => readEntries(witness.doc).some((e) => e.id === 'after'), 10_000, 'relay after attack');
-		expect(await server.vigiles.log.headSeq(incidentId)).toBe(3);
+		expect(await server.vigiles.log.headSeq(incidentId)).toBe(4);
 		witness.destroy();
 	}
 
@@ -150,7 +158,7 @@ describe.each(engines())('bad input on %s', (engine) => {
 		await expectRoomUnharmed();
 	});
 
-	it('new content under a clientID that belongs to another user is refused with FORBIDDEN', async () => {
+	it('new content under a clientID that belongs to another user is refused with FORBIDDEN and logged', async () => {
 		// Mallory writes under Alice's clientID (the good client's), as if she were Alice.
 		const forged = new Y.Doc();
 		Y.applyUpdate(forged, Y.encodeStateAsUpdate(good.doc));
@@ -165,6 +173,10 @@ describe.each(engines())('bad input on %s', (engine) => {
 		expect((await bad.closed).code).toBe(CLOSE_CODES.FORBIDDEN);
 		expect(readEntries(good.doc).some((e) => e.id === 'forged')).toBe(false);
 		await expectRoomUnharmed();
+		const [event] = await server.vigiles.log.events(incidentId, { after: 2, limit: 1 });
+		expect(event.changes).toEqual([
+			{ type: 'security.refused', reason: expect.stringContaining('belongs to another user'), clientId: good.doc.clientID }
+		]);
 	});
 
 	it('a bad message mid-stream keeps everything the sender had already sent', async () => {
@@ -175,7 +187,12 @@ describe.each(engines())('bad input on %s', (engine) => {
 		await until(() => mal.closes.some((c) => c.code === CLOSE_CODES.BAD_MESSAGE), 10_000, 'close');
 		mal.destroy();
 		await until(() => readEntries(good.doc).some((e) => e.id === 'legit'), 10_000, 'earlier update kept');
-		expect(await server.vigiles.log.headSeq(incidentId)).toBe(3);
+		await until(async () => (await server.vigiles.log.headSeq(incidentId)) === 4, 10_000, 'both rows');
+		const events = await server.vigiles.log.events(incidentId, { after: 2, limit: 10 });
+		expect(events.map((e) => [e.type, e.actor?.id])).toEqual([
+			['entry.added', mallory.id],
+			['security.refused', mallory.id]
+		]);
 	});
 
 	it('refuses an upgrade without a valid session with 401 and loads no room', async () => {

@@ -164,7 +164,10 @@ describe.each(engines())('live sync on %s', (engine) => {
 		expect(readEntries(fresh.doc)).toEqual(before);
 		expect(metaMap(fresh.doc).get('severity')).toBe(1);
 		const incident = await server.api(alice, 'GET', `/api/incidents/${incidentId}`);
-		expect(incident.json).toMatchObject({ severity: 1, headSeq: 3 });
+		// Shutting down signed a checkpoint over the three rows; it is the fourth row.
+		expect(incident.json).toMatchObject({ severity: 1, headSeq: 4 });
+		const log = await fullLog(server, alice, incidentId);
+		expect(log.events[3]).toMatchObject({ type: 'checkpoint.signed', actor: null, changes: [{ seq: 3 }] });
 	});
 
 	it('shows presence with the name from the server session, not the one the client claims', async () => {

@@ -38,18 +38,35 @@ let userCounter = 0;
 
 export async function startTestServer(
 	engine: EngineName,
-	options: { publicUrl?: string; keepaliveMs?: number } = {}
+	options: {
+		publicUrl?: string;
+		keepaliveMs?: number;
+		checkpointIntervalMs?: number;
+		snapshotEvery?: number;
+		pinnedPublicKey?: string;
+		checkpointUrl?: string;
+		idleUnloadMs?: number;
+	} = {}
 ): Promise<TestServer> {
 	const database: FreshDatabase = await freshDatabase(engine);
 	const logger = memoryLogger();
+	const startOptions = {
+		keepaliveMs: options.keepaliveMs,
+		checkpointIntervalMs: options.checkpointIntervalMs,
+		snapshotEvery: options.snapshotEvery,
+		idleUnloadMs: options.idleUnloadMs
+	};
 	const config: ServerConfig = {
 		...database.config,
 		port: 0,
 		host: '127.0.0.1',
 		publicUrl: options.publicUrl,
-		uiDir: path.join(PROJECT_ROOT, 'build')
+		uiDir: path.join(PROJECT_ROOT, 'build'),
+		signingKeyFile: path.join(database.config.dataDir, '..', 'signing-key.pem'),
+		pinnedPublicKey: options.pinnedPublicKey,
+		checkpointUrl: options.checkpointUrl
 	};
-	let vigiles = await startVigiles(config, { logger, serveUi: false, keepaliveMs: options.keepaliveMs });
+	let vigiles = await startVigiles(config, { logger, serveUi: false, ...startOptions });
 	let port = vigiles.port;
 
 	const server: TestServer = {
@@ -112,7 +129,7 @@ export async function startTestServer(
 		},
 		async restart() {
 			await vigiles.close();
-			vigiles = await startVigiles({ ...config, port }, { logger, serveUi: false, keepaliveMs: options.keepaliveMs });
+			vigiles = await startVigiles({ ...config, port }, { logger, serveUi: false, ...startOptions });
 			port = vigiles.port;
 		},
 		async close() {

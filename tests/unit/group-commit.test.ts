@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCommit } from '../../server/log/group-commit';
-import type { AppendItem } from '../../server/log/log-store';
+import type { AppendedRow, ChangeItem } from '../../server/log/log-store';
 import { memoryLogger } from '../../server/logger';
 
-const item = (n: number): AppendItem => ({
+const item = (n: number): ChangeItem => ({
 	at: new Date(),
 	actorId: 'u',
 	type: 'notes.edited',
@@ -13,6 +13,8 @@ const item = (n: number): AppendItem => ({
 	newClientIds: []
 });
 
+const row = (seq: number, i: ChangeItem): AppendedRow => ({ seq, at: i.at, actorId: i.actorId, type: i.type, summary: i.summary, changes: i.changes });
+
 /** An append function that commits when told to, recording the batches it saw. */
 function controlledAppend() {
 	const batches: number[][] = [];
@@ -21,10 +23,10 @@ function controlledAppend() {
 	return {
 		batches,
 		release: () => waiting.shift()?.(),
-		append: (items: AppendItem[]) => {
+		append: (items: ChangeItem[]) => {
 			batches.push(items.map((i) => Number(i.summary.slice(1))));
-			return new Promise<{ seq: number; at: Date }[]>((resolve) =>
-				waiting.push(() => resolve(items.map(() => ({ seq: ++seq, at: new Date() }))))
+			return new Promise<AppendedRow[]>((resolve) =>
+				waiting.push(() => resolve(items.map((i) => row(++seq, i))))
 			);
 		}
 	};
@@ -58,7 +60,7 @@ describe('GroupCommit', () => {
 		const queue = new GroupCommit<number>({
 			append: async (items) => {
 				if (++attempts < 3) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-				return items.map((_, i) => ({ seq: i + 1, at: new Date() }));
+				return items.map((i, n) => row(n + 1, i as ChangeItem));
 			},
 			committed: () => {},
 			failed: () => {

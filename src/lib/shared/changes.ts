@@ -18,14 +18,16 @@ export type Change =
 	| { type: 'annotation.removed'; entryId: string }
 	| { type: 'annotation.edited'; entryId: string }
 	| { type: 'notes.edited' }
-	| { type: 'doc.changed' };
+	| { type: 'doc.changed' }
+	| { type: 'checkpoint.signed'; seq: number; head: string; at: string; keyId: string; signature: string }
+	| { type: 'security.refused'; reason: string; clientId?: number };
 
 export type ChangeType = Change['type'];
 
 const SNIPPET = 80;
 
 export function snippet(text: string): string {
-	const oneLine = text.replace(/\s+/g, ' ').trim();
+	const oneLine = text.replace(/\u0000/g, '\ufffd').replace(/\s+/g, ' ').trim();
 	return oneLine.length > SNIPPET ? `${oneLine.slice(0, SNIPPET - 1)}…` : oneLine;
 }
 
@@ -115,14 +117,35 @@ function entryText(value: unknown): string {
 	return '';
 }
 
-/** Turns a Yjs value into something JSON can hold, for `from`/`to` of a field change. */
-function plain(value: unknown): unknown {
-	if (value === undefined) return null;
-	if (value instanceof Y.AbstractType) return value.toJSON();
-	return value;
+/** Longest string kept in a field change's `from`/`to`; the update bytes keep the whole value. */
+const MAX_VALUE_CHARS = 500;
+
+/**
+ * Turns a Yjs value into something the log's JSON can hold, for `from`/`to` of a field change:
+ * long strings cut, NUL characters (which Postgres text cannot store) replaced, nesting bounded.
+ */
+function plain(value: unknown, depth = 0): unknown {
+	if (value === undefined || value === null) return null;
+	if (value instanceof Y.AbstractType) return plain(value.toJSON(), depth);
+	if (typeof value === 'string') {
+		const clean = value.replace(/\u0000/g, '\ufffd');
+		return clean.length > MAX_VALUE_CHARS ? `${clean.slice(0, MAX_VALUE_CHARS - 1)}…` : clean;
+	}
+	if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+	if (typeof value === 'bigint') return value.toString();
+	if (typeof value !== 'object') return value;
+	if (value instanceof Uint8Array) return `(${value.length} bytes)`;
+	if (depth >= 4) return '(nested value)';
+	if (Array.isArray(value)) return value.slice(0, 20).map((v) => plain(v, depth + 1));
+	const out: Record<string, unknown> = {};
+	for (const [key, v] of Object.entries(value).slice(0, 20)) out[plain(key, depth + 1) as string] = plain(v, depth + 1);
+	return out;
 }
 
 function record(tr: Y.Transaction, change: Change): void {
+	if ('entryId' in change) change.entryId = plain(change.entryId) as string;
+	if (change.type === 'field.changed') change.field = plain(change.field) as string;
+	if (change.type === 'annotation.added') change.annotationId = plain(change.annotationId) as string;
 	let list = tr.meta.get(TRANSACTION_KEY) as Change[] | undefined;
 	if (!list) {
 		list = [];
@@ -181,6 +204,10 @@ function describeChange(change: Change): string {
 			return 'edited the notes';
 		case 'doc.changed':
 			return 'changed the document outside the known schema';
+		case 'checkpoint.signed':
+			return `signed checkpoint at seq ${change.seq}`;
+		case 'security.refused':
+			return `refused: ${change.reason}`;
 	}
 }
 
