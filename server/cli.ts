@@ -4,7 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, databaseConfig, serverConfig, type ConfigFlags } from './config';
+import path from 'node:path';
+import { ConfigError, databaseConfig, serverConfig, trustConfig, type ConfigFlags } from './config';
+import { IncidentStore } from './incidents/incident-store';
+import { buildBundle, writeBundle } from './log/export-bundle';
+import { IncidentVerifier } from './log/incident-verifier';
+import { SigningKeyError, trustedPublicKey } from './log/signing-key';
 import { DataDirLockedError } from './db/data-dir-lock';
 import { openDatabase } from './db/database';
 import { seedDemo } from './demo/seed-demo';
@@ -16,22 +21,32 @@ import { EmailTakenError, ROLES, UserStore, type Role } from './users/user-store
 const USAGE = `Usage: vigiles <command> [options]
 
 Commands:
-  serve [--port N] [--host H] [--data DIR] [--public-url URL]
+  serve [--port N] [--host H] [--data DIR] [--public-url URL] [--checkpoint-url URL]
                         Run the server (UI, /api and /sync on one port).
   migrate [--data DIR]  Apply database migrations and exit.
   user create --email E --name N [--admin | --role admin|responder|observer] --password-stdin [--data DIR]
                         Add a user; the password is read from standard input.
   demo [--port N] [--data DIR]
                         Create a demo admin and the GitHub 2018 incident, then serve.
+  verify <incidentId | --all> [--data DIR] [--public-key PEM-or-file]
+                        Check the log's chain and signed checkpoints; prints a JSON report and
+                        exits 1 naming the first bad seq.
+  export <incidentId> --out DIR [--data DIR]
+                        Write an offline-verifiable bundle (manifest, events, checkpoints,
+                        public key, verify.mjs) into DIR.
 
 Database: DATABASE_URL selects a Postgres server; otherwise the embedded database lives in
---data DIR, VIGILES_DATA_DIR, or ./.vigiles (./.vigiles-demo for demo).`;
+--data DIR, VIGILES_DATA_DIR, or ./.vigiles (./.vigiles-demo for demo).
+Keys: the checkpoint signing key is --signing-key FILE / VIGILES_SIGNING_KEY_FILE (default
+DATA_DIR/signing-key.pem); pin its public key with --public-key / VIGILES_PUBLIC_KEY.`;
 
 class UsageError extends Error {}
 
 const common = {
 	data: { type: 'string' },
 	'database-url': { type: 'string' },
+	'signing-key': { type: 'string' },
+	'public-key': { type: 'string' },
 	help: { type: 'boolean', short: 'h' }
 } as const;
 
@@ -44,6 +59,10 @@ async function main(argv: string[]): Promise<number> {
 			return serveCommand(rest, true);
 		case 'migrate':
 			return migrateCommand(rest);
+		case 'verify':
+			return verifyCommand(rest);
+		case 'export':
+			return exportCommand(rest);
 		case 'user':
 			if (rest[0] === 'create') return userCreateCommand(rest.slice(1));
 			throw new UsageError(`unknown user command "${rest[0] ?? ''}"; try "vigiles user create"`);
@@ -61,10 +80,70 @@ async function main(argv: string[]): Promise<number> {
 type ArgOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
 
 function parse(args: string[], options: ArgOptions) {
+	return parseWithPositionals(args, options, 0).values;
+}
+
+function parseWithPositionals(args: string[], options: ArgOptions, positionals: number) {
 	try {
-		return parseArgs({ args, options: { ...common, ...options }, allowPositionals: false, strict: true }).values;
+		const parsed = parseArgs({ args, options: { ...common, ...options }, allowPositionals: positionals > 0, strict: true });
+		if (parsed.positionals.length > positionals) throw new Error(`unexpected argument "${parsed.positionals[positionals]}"`);
+		return parsed;
 	} catch (error) {
 		throw new UsageError((error as Error).message);
+	}
+}
+
+async function verifyCommand(args: string[]): Promise<number> {
+	const { values, positionals } = parseWithPositionals(args, { all: { type: 'boolean' } }, 1);
+	const flags = values as ConfigFlags & { all?: boolean };
+	if (!flags.all && positionals.length === 0) throw new UsageError('name an incident id, or pass --all');
+	if (flags.all && positionals.length > 0) throw new UsageError('pass an incident id or --all, not both');
+	const config = databaseConfig(flags);
+	const trusted = trustedPublicKey(trustConfig(flags, config.dataDir));
+	const database = await openDatabase(config);
+	try {
+		const verifier = new IncidentVerifier(database, trusted);
+		const incidents = new IncidentStore(database.db);
+		const ids = flags.all ? (await incidents.list()).map((i) => i.id) : positionals;
+		for (const id of ids) {
+			if (!(await incidents.exists(id))) {
+				console.error(`vigiles: incident ${id} not found`);
+				return 1;
+			}
+		}
+		const reports = [];
+		for (const id of ids) reports.push(await verifier.verify(id));
+		const ok = reports.every((r) => r.ok);
+		console.log(JSON.stringify(flags.all ? { ok, incidents: reports } : reports[0], null, 2));
+		for (const report of reports.filter((r) => !r.ok)) {
+			console.error(`vigiles: incident ${report.incident} FAILED at seq ${report.firstBadSeq ?? '?'}: ${report.problems[0]?.message ?? ''}`);
+		}
+		return ok ? 0 : 1;
+	} finally {
+		await database.close();
+	}
+}
+
+async function exportCommand(args: string[]): Promise<number> {
+	const { values, positionals } = parseWithPositionals(args, { out: { type: 'string' } }, 1);
+	const flags = values as ConfigFlags & { out?: string };
+	if (positionals.length === 0) throw new UsageError('name the incident to export');
+	if (!flags.out) throw new UsageError('--out DIR is required');
+	const config = databaseConfig(flags);
+	const trusted = trustedPublicKey(trustConfig(flags, config.dataDir));
+	const database = await openDatabase(config);
+	try {
+		const incident = await new IncidentStore(database.db).get(positionals[0]);
+		if (!incident) {
+			console.error(`vigiles: incident ${positionals[0]} not found`);
+			return 1;
+		}
+		const files = await buildBundle(database, incident, trusted.key);
+		writeBundle(flags.out, files);
+		console.log(`exported incident ${incident.id} (${incident.headSeq} rows) to ${path.resolve(flags.out)}; check it with: cd ${flags.out} && node verify.mjs`);
+		return 0;
+	} finally {
+		await database.close();
 	}
 }
 
@@ -72,7 +151,8 @@ async function serveCommand(args: string[], demo: boolean): Promise<number> {
 	const flags = parse(args, {
 		port: { type: 'string' },
 		host: { type: 'string' },
-		'public-url': { type: 'string' }
+		'public-url': { type: 'string' },
+		'checkpoint-url': { type: 'string' }
 	}) as ConfigFlags & { help?: boolean };
 	if (flags.help) {
 		console.log(USAGE);
@@ -84,6 +164,11 @@ async function serveCommand(args: string[], demo: boolean): Promise<number> {
 	const vigiles = await startVigiles(config, { logger });
 	const where = config.databaseUrl ? 'a Postgres server (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
 	console.log(`Vigiles is listening on ${config.publicUrl ?? vigiles.url} (database: ${where})`);
+	console.log(
+		`Checkpoints are signed with key ${vigiles.signer.keyId} (${vigiles.keyCreated ? 'created now in' : 'from'} ${config.signingKeyFile}).` +
+			(config.pinnedPublicKey ? ' It matches the pinned public key.' : ' Pin this public key with VIGILES_PUBLIC_KEY:') +
+			`\n${config.pinnedPublicKey ? '' : vigiles.signer.publicKeyPem}`
+	);
 
 	if (demo) {
 		const seeded = await seedDemo(vigiles);
@@ -174,7 +259,7 @@ main(process.argv.slice(2)).then(
 			console.error(`vigiles: ${error.message}\n\n${USAGE}`);
 			process.exit(2);
 		}
-		if (error instanceof DataDirLockedError || error instanceof ConfigError) {
+		if (error instanceof DataDirLockedError || error instanceof ConfigError || error instanceof SigningKeyError) {
 			console.error(`vigiles: ${error.message}`);
 			process.exit(1);
 		}

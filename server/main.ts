@@ -14,7 +14,8 @@ import { IncidentStore } from './incidents/incident-store';
 import { CheckpointPublisher } from './log/checkpoint-publisher';
 import { keyIdOf } from './log/log-chain.mjs';
 import { LogStore } from './log/log-store';
-import { keyFileTooOpen, loadOrCreateSigningKey, readPinnedKey, SigningKeyError, type Signer } from './log/signing-key';
+import { IncidentVerifier } from './log/incident-verifier';
+import { keyFileTooOpen, loadOrCreateSigningKey, readPinnedKey, SigningKeyError, trustedPublicKey, type Signer } from './log/signing-key';
 import { consoleLogger, type Logger } from './logger';
 import { RoomRegistry } from './sync/room-registry';
 import { SyncServer } from './sync/upgrade';
@@ -29,6 +30,7 @@ export interface Vigiles {
 	incidents: IncidentStore;
 	log: LogStore;
 	rooms: RoomRegistry;
+	verifier: IncidentVerifier;
 	/** The one-time setup link, when the server started with no users. */
 	setupUrl: string | null;
 	/** The checkpoint signing key, and whether this start created it. */
@@ -63,6 +65,7 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 	const incidents = new IncidentStore(database.db);
 	const log = new LogStore(database, signer);
 	await log.registerKey();
+	const verifier = new IncidentVerifier(database, trustedPublicKey(config));
 	const publisher = config.checkpointUrl ? new CheckpointPublisher(config.checkpointUrl, signer.publicKeyPem, logger) : null;
 	const rooms = new RoomRegistry({
 		log,
@@ -81,6 +84,8 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 		incidents,
 		log,
 		rooms,
+		verifier,
+		signer,
 		setupToken,
 		logger,
 		publicUrl: config.publicUrl,
@@ -124,7 +129,7 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 			await database.close();
 		})());
 
-	return { url, port, database, users, incidents, log, rooms, setupUrl, signer, keyCreated, close };
+	return { url, port, database, users, incidents, log, rooms, verifier, setupUrl, signer, keyCreated, close };
 }
 
 /**

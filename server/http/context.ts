@@ -5,7 +5,9 @@
 import type { SessionStore, SessionUser } from '../auth/session-store';
 import type { SetupToken } from '../auth/setup-token';
 import type { IncidentStore } from '../incidents/incident-store';
+import type { IncidentVerifier } from '../log/incident-verifier';
 import type { LogStore } from '../log/log-store';
+import type { Signer } from '../log/signing-key';
 import type { Logger } from '../logger';
 import type { RoomRegistry } from '../sync/room-registry';
 import type { UserStore } from '../users/user-store';
@@ -16,6 +18,8 @@ export interface AppDeps {
 	incidents: IncidentStore;
 	log: LogStore;
 	rooms: RoomRegistry;
+	verifier: IncidentVerifier;
+	signer: Signer;
 	setupToken: SetupToken;
 	logger: Logger;
 	/** `https://host` when Vigiles is reached over https (then cookies are Secure). */

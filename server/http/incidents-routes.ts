@@ -9,7 +9,9 @@ import type { Incident } from '../incidents/incident-store';
 import { notFound } from './api-error';
 import type { AppDeps, AppEnv } from './context';
 import { queryInt, readBody } from './read-body';
-import { requireUser, requireWriter } from './session';
+import { requireAdmin, requireUser, requireWriter } from './session';
+import { zipSync } from 'fflate';
+import { buildBundle } from '../log/export-bundle';
 
 /** The largest seq a query may name (Postgres integer). */
 const MAX_SEQ = 2_147_483_647;
@@ -58,6 +60,40 @@ export function incidentsRoutes(deps: AppDeps): Hono<AppEnv> {
 		const events = await deps.log.events(incident.id, { after, before, limit });
 		const headSeq = (await deps.log.headSeq(incident.id)) ?? incident.headSeq;
 		return c.json({ events, headSeq });
+	});
+
+	app.get('/incidents/:id/verify', async (c) => {
+		requireAdmin(c);
+		const incident = await visibleIncident(c.req.param('id'));
+		return c.json(await deps.verifier.verify(incident.id));
+	});
+
+	/** The room's integrity badge: the verify outcome without the details. */
+	app.get('/incidents/:id/integrity', async (c) => {
+		requireUser(c);
+		const incident = await visibleIncident(c.req.param('id'));
+		const report = await deps.verifier.verify(incident.id);
+		return c.json({
+			ok: report.ok,
+			checkedAt: new Date().toISOString(),
+			headSeq: report.headSeq,
+			checkpoints: report.checkpoints,
+			unprotectedTail: report.unprotectedTail,
+			firstBadSeq: report.firstBadSeq,
+			problems: report.problems.length
+		});
+	});
+
+	app.get('/incidents/:id/export', async (c) => {
+		requireUser(c);
+		const incident = await visibleIncident(c.req.param('id'));
+		const files = await buildBundle(deps.log.database, incident, deps.signer.publicKey);
+		const folder = `vigiles-${incident.id}`;
+		const zip = zipSync(Object.fromEntries([...files].map(([name, bytes]) => [`${folder}/${name}`, new Uint8Array(bytes)])));
+		return c.body(zip as Uint8Array<ArrayBuffer>, 200, {
+			'Content-Type': 'application/zip',
+			'Content-Disposition': `attachment; filename="${folder}.zip"`
+		});
 	});
 
 	app.get('/incidents/:id/provenance', async (c) => {

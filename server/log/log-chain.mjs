@@ -236,7 +236,8 @@ export function verifyLog({ incident, rows, checkpoints, publicKey, keySource, e
 		}
 		const actual = truth.get(cp.seq);
 		if (cp.seq > headSeq || !actual) {
-			add(cp.seq, 'rows_missing_below_checkpoint', `a checkpoint covers seq ${cp.seq} but the log ends at ${headSeq}`);
+			const from = cp.seq > headSeq ? headSeq + 1 : cp.seq;
+			add(from, 'rows_missing_below_checkpoint', `rows ${from}..${cp.seq} are missing: a checkpoint covers seq ${cp.seq} but the log ends at ${headSeq}`);
 		} else if (toHex(actual) !== cp.head) {
 			add(cp.seq, 'checkpoint_mismatch', `checkpoint at seq ${cp.seq} signed a different log than the one stored`);
 		} else if (signed) {

@@ -70,7 +70,7 @@ export class IncidentNotFoundError extends Error {
 
 export class LogStore {
 	constructor(
-		private readonly database: Database,
+		readonly database: Database,
 		private readonly signer: Signer
 	) {}
 

@@ -60,6 +60,26 @@ export function loadOrCreateSigningKey(file: string): { signer: Signer; created:
 	};
 }
 
+/**
+ * The public key verification should trust: the pinned one if configured, else the one derived
+ * from the signing key file. Never creates a key (for `vigiles verify` and `export`).
+ */
+export function trustedPublicKey(config: { signingKeyFile: string; pinnedPublicKey: string | undefined }): {
+	key: KeyObject;
+	source: string;
+} {
+	if (config.pinnedPublicKey) return { key: readPinnedKey(config.pinnedPublicKey), source: 'pinned public key (VIGILES_PUBLIC_KEY)' };
+	let pem: string;
+	try {
+		pem = fs.readFileSync(config.signingKeyFile, 'utf8');
+	} catch {
+		throw new SigningKeyError(
+			`no trusted public key: pin one with --public-key / VIGILES_PUBLIC_KEY, or run where the signing key file ${config.signingKeyFile} is`
+		);
+	}
+	return { key: createPublicKey(createPrivateKey(pem)), source: `signing key file ${config.signingKeyFile}` };
+}
+
 /** True when the key file can be read by others than its owner. */
 export function keyFileTooOpen(file: string): boolean {
 	try {
