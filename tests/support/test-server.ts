@@ -22,6 +22,7 @@ export interface TestUser {
 
 export interface TestServer {
 	engine: EngineName;
+	config: ServerConfig;
 	vigiles: Vigiles;
 	url: string;
 	wsUrl: string;
@@ -71,6 +72,7 @@ export async function startTestServer(
 
 	const server: TestServer = {
 		engine,
+		config,
 		get vigiles() {
 			return vigiles;
 		},
