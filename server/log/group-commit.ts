@@ -29,7 +29,8 @@ interface Queued<C> {
 }
 
 export interface GroupCommitOptions<C> {
-	append(items: AppendItem[]): Promise<AppendedRow[]>;
+	/** `retry` is true when an earlier attempt at this same batch failed and may have committed anyway. */
+	append(items: AppendItem[], retry: boolean): Promise<AppendedRow[]>;
 	committed(batch: Committed<C>[]): void;
 	failed(error: unknown, dropped: { item: AppendItem; context: C }[]): void;
 	pressure(high: boolean): void;
@@ -123,9 +124,9 @@ export class GroupCommit<C> {
 	private async appendWithRetry(items: AppendItem[]): Promise<AppendedRow[]> {
 		let delay = RETRY_FIRST_MS;
 		let warned = false;
-		for (;;) {
+		for (let attempt = 0; ; attempt++) {
 			try {
-				const rows = await this.options.append(items);
+				const rows = await this.options.append(items, attempt > 0);
 				if (warned) this.options.logger.info('log writes resumed', { rows: rows.length });
 				return rows;
 			} catch (error) {

@@ -8,12 +8,12 @@
  * A checkpoint item signs the head as it stands at that point in the batch and becomes the
  * next row itself.
  */
-import { and, asc, desc, eq, gt, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
 import type { Change } from '../../src/lib/shared/changes';
 import type { IncidentMeta } from '../../src/lib/shared/doc-schema';
 import type { LogEvent } from '../../src/lib/shared/protocol';
 import { addEvent, emptyProvenance, type Provenance } from '../../src/lib/shared/provenance';
-import type { Database, Db } from '../db/database';
+import type { Database, Db, Tx } from '../db/database';
 import { incidentCheckpoints, incidentClients, incidentLog, incidents, incidentSnapshots, signingKeys, users } from '../db/schema';
 import { chainRow, GENESIS, type ChainedRow } from './chain';
 import { checkpointMessage, toHex } from './log-chain.mjs';
@@ -86,8 +86,15 @@ export class LogStore {
 			.onConflictDoNothing();
 	}
 
-	/** Appends `items` in order as one transaction; returns their rows. */
-	async append(incidentId: string, items: AppendItem[]): Promise<AppendedRow[]> {
+	/**
+	 * Appends `items` in order as one transaction; returns their rows.
+	 *
+	 * `retry.committedHead` is for a batch whose earlier attempt failed with a broken connection:
+	 * that attempt may have committed before the error reached us. If the rows right after the
+	 * head the caller last saw committed are exactly this batch (same canonical bytes; the
+	 * checkpoint signatures are deterministic), they are returned instead of appended twice.
+	 */
+	async append(incidentId: string, items: AppendItem[], retry?: { committedHead: number }): Promise<AppendedRow[]> {
 		if (items.length === 0) return [];
 		return this.db.transaction(async (tx) => {
 			const [head] = await tx
@@ -96,23 +103,13 @@ export class LogStore {
 				.where(eq(incidents.id, incidentId))
 				.for('update');
 			if (!head) throw new IncidentNotFoundError(incidentId);
-			let seq = head.headSeq;
-			let previous = head.headHash ?? GENESIS;
-			const rows: ChainedRow[] = [];
-			const checkpoints: CheckpointRecord[] = [];
-			for (const item of items) {
-				let input: ChangeItem;
-				if (item.kind === 'checkpoint') {
-					const checkpoint = this.signCheckpoint(incidentId, seq, previous, item.at);
-					checkpoints.push(checkpoint);
-					input = checkpointRow(checkpoint, item.at);
-				} else {
-					input = item;
-				}
-				const row = chainRow(incidentId, ++seq, previous, input);
-				rows.push(row);
-				previous = row.hash;
+			if (retry && head.headSeq >= retry.committedHead + items.length) {
+				const already = await this.findCommitted(tx, incidentId, retry.committedHead, items);
+				if (already) return already;
 			}
+			const { rows, checkpoints } = this.chainItems(incidentId, head.headSeq, head.headHash ?? GENESIS, items);
+			const seq = head.headSeq + rows.length;
+			const previous = rows[rows.length - 1].hash;
 			await tx.insert(incidentLog).values(
 				rows.map((row) => ({
 					incidentId,
@@ -149,15 +146,46 @@ export class LogStore {
 						: {})
 				})
 				.where(eq(incidents.id, incidentId));
-			return rows.map((row) => ({
-				seq: row.seq,
-				at: row.at,
-				actorId: row.actorId,
-				type: row.type,
-				summary: row.summary,
-				changes: row.changes
-			}));
+			return rows.map(toAppended);
 		});
+	}
+
+	/** Numbers, signs and hashes `items` onto the head at `seq`. */
+	private chainItems(incidentId: string, seq: number, previous: Uint8Array, items: AppendItem[]) {
+		const rows: ChainedRow[] = [];
+		const checkpoints: CheckpointRecord[] = [];
+		for (const item of items) {
+			let input: ChangeItem;
+			if (item.kind === 'checkpoint') {
+				const checkpoint = this.signCheckpoint(incidentId, seq, previous, item.at);
+				checkpoints.push(checkpoint);
+				input = checkpointRow(checkpoint, item.at);
+			} else {
+				input = item;
+			}
+			const row = chainRow(incidentId, ++seq, previous, input);
+			rows.push(row);
+			previous = row.hash;
+		}
+		return { rows, checkpoints };
+	}
+
+	/** The rows after `afterSeq` if they are exactly `items` chained there, else null. */
+	private async findCommitted(tx: Tx, incidentId: string, afterSeq: number, items: AppendItem[]): Promise<AppendedRow[] | null> {
+		const stored = await tx
+			.select({ seq: incidentLog.seq, canonical: incidentLog.canonical, hash: incidentLog.hash })
+			.from(incidentLog)
+			.where(and(eq(incidentLog.incidentId, incidentId), gte(incidentLog.seq, afterSeq), lte(incidentLog.seq, afterSeq + items.length)))
+			.orderBy(asc(incidentLog.seq));
+		const base = stored.find((row) => row.seq === afterSeq);
+		if (afterSeq > 0 && !base) return null;
+		const { rows } = this.chainItems(incidentId, afterSeq, base ? base.hash : GENESIS, items);
+		const after = stored.filter((row) => row.seq > afterSeq);
+		if (after.length !== rows.length) return null;
+		for (let i = 0; i < rows.length; i++) {
+			if (Buffer.compare(Buffer.from(after[i].canonical), Buffer.from(rows[i].canonical)) !== 0) return null;
+		}
+		return rows.map(toAppended);
 	}
 
 	private signCheckpoint(incidentId: string, seq: number, head: Uint8Array, at: Date): CheckpointRecord {
@@ -311,4 +339,8 @@ function checkpointRow(checkpoint: CheckpointRecord, at: Date): ChangeItem {
 		update: null,
 		newClientIds: []
 	};
+}
+
+function toAppended(row: ChainedRow): AppendedRow {
+	return { seq: row.seq, at: row.at, actorId: row.actorId, type: row.type, summary: row.summary, changes: row.changes };
 }

@@ -107,7 +107,8 @@ export class Room implements ConnectionHandler {
 			for (const conn of this.connections) conn.send(frame);
 		});
 		this.commit = new GroupCommit<AppendContext>({
-			append: (items) => deps.log.append(incidentId, items),
+			// A retried batch may have committed just before the connection broke; the store checks.
+			append: (items, retry) => deps.log.append(incidentId, items, retry ? { committedHead: this.headSeq } : undefined),
 			committed: (batch) => this.onCommitted(batch),
 			failed: (error, dropped) => this.onCommitFailed(error, dropped.length),
 			pressure: (high) => this.setPaused(high),

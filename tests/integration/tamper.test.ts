@@ -139,7 +139,7 @@ describe.each(engines())('tampering with the log on %s', (engine) => {
 				const list = ((rows as unknown as { rows?: unknown[] }).rows ?? (rows as unknown as unknown[])) as { seq: number; canonical: Uint8Array }[];
 				let previous: Uint8Array = GENESIS;
 				for (const row of list) {
-					let canonical = new Uint8Array(row.canonical);
+					let canonical: Uint8Array = new Uint8Array(row.canonical);
 					if (row.seq === 6) {
 						const content = JSON.parse(Buffer.from(canonical).toString('utf8'));
 						content.summary = 'added entry e6: "the attacker was never here"';
