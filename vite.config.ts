@@ -7,9 +7,10 @@ export default defineConfig({
 	plugins: [sveltekit()],
 	server: {
 		// `npm run dev`: the UI from Vite, /api and /sync from a running `vigiles serve`.
+		// changeOrigin stays false so the server sees the page's Host and accepts its Origin.
 		proxy: {
-			'/api': server,
-			'/sync': { target: server.replace(/^http/, 'ws'), ws: true }
+			'/api': { target: server, changeOrigin: false },
+			'/sync': { target: server.replace(/^http/, 'ws'), ws: true, changeOrigin: false }
 		}
 	},
 	test: {

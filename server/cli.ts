@@ -11,7 +11,7 @@ import { buildBundle, writeBundle } from './log/export-bundle';
 import { IncidentVerifier } from './log/incident-verifier';
 import { SigningKeyError, trustedPublicKey } from './log/signing-key';
 import { DataDirLockedError } from './db/data-dir-lock';
-import { openDatabase } from './db/database';
+import { DatabaseUnavailableError, openDatabase } from './db/database';
 import { seedDemo } from './demo/seed-demo';
 import { emailField, nameField, passwordField } from './http/auth-routes';
 import { consoleLogger } from './logger';
@@ -163,7 +163,9 @@ async function serveCommand(args: string[], demo: boolean): Promise<number> {
 	const logger = consoleLogger();
 	const vigiles = await startVigiles(config, { logger });
 	const where = config.databaseUrl ? 'a Postgres server (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
-	console.log(`Vigiles is listening on ${config.publicUrl ?? vigiles.url} (database: ${where})`);
+	console.log(
+		`Vigiles is listening on ${vigiles.url}${config.publicUrl ? ` (public URL ${config.publicUrl})` : ''} (database: ${where})`
+	);
 	console.log(
 		`Checkpoints are signed with key ${vigiles.signer.keyId} (${vigiles.keyCreated ? 'created now in' : 'from'} ${config.signingKeyFile}).` +
 			(config.pinnedPublicKey ? ' It matches the pinned public key.' : ' Pin this public key with VIGILES_PUBLIC_KEY:') +
@@ -191,9 +193,12 @@ async function serveCommand(args: string[], demo: boolean): Promise<number> {
 				resolve();
 			});
 		};
-		process.once('SIGTERM', () => stop('SIGTERM'));
-		process.once('SIGINT', () => stop('SIGINT'));
+		// Repeats are ignored, not fatal: under `npm start`, Ctrl-C reaches this process twice
+		// (from the terminal and forwarded by npm), and shutdown is bounded anyway.
+		process.on('SIGTERM', () => stop('SIGTERM'));
+		process.on('SIGINT', () => stop('SIGINT'));
 	});
+	console.log('Vigiles stopped.');
 	return 0;
 }
 
@@ -259,7 +264,12 @@ main(process.argv.slice(2)).then(
 			console.error(`vigiles: ${error.message}\n\n${USAGE}`);
 			process.exit(2);
 		}
-		if (error instanceof DataDirLockedError || error instanceof ConfigError || error instanceof SigningKeyError) {
+		if (
+			error instanceof DataDirLockedError ||
+			error instanceof ConfigError ||
+			error instanceof SigningKeyError ||
+			error instanceof DatabaseUnavailableError
+		) {
 			console.error(`vigiles: ${error.message}`);
 			process.exit(1);
 		}

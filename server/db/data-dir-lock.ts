@@ -18,7 +18,7 @@ export class DataDirLockedError extends Error {
 	) {
 		super(
 			`the embedded database in ${dataDir} is in use by another Vigiles process (pid ${ownerPid}). ` +
-				'Stop that process first, or point this command at the same server with DATABASE_URL.'
+				'A running `vigiles serve` holds it: stop the server first, then run this command.'
 		);
 	}
 }

@@ -50,12 +50,40 @@ export async function openDatabase(config: DatabaseConfig, options: { migrate?: 
 	return database;
 }
 
+/** The database server cannot be reached (or refuses us); the message says where and why. */
+export class DatabaseUnavailableError extends Error {
+	override name = 'DatabaseUnavailableError';
+}
+
+/** `host:port/database`, without credentials, for messages. */
+function describeUrl(url: string): string {
+	try {
+		const u = new URL(url);
+		return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+	} catch {
+		return '(an unparsable DATABASE_URL)';
+	}
+}
+
 async function openPostgres(url: string): Promise<Database> {
-	const client = postgres(url, {
-		max: 10,
-		onnotice: () => {},
-		connection: { application_name: 'vigiles' }
-	});
+	let client: ReturnType<typeof postgres>;
+	try {
+		client = postgres(url, {
+			max: 10,
+			connect_timeout: 10,
+			onnotice: () => {},
+			connection: { application_name: 'vigiles' }
+		});
+	} catch (error) {
+		throw new DatabaseUnavailableError(`DATABASE_URL is not a usable Postgres URL: ${(error as Error).message}`);
+	}
+	try {
+		await client`select 1`;
+	} catch (error) {
+		await client.end({ timeout: 1 }).catch(() => {});
+		const e = error as { code?: string; message?: string };
+		throw new DatabaseUnavailableError(`cannot reach the Postgres server at ${describeUrl(url)}: ${e.code ?? ''} ${e.message ?? ''}`.trim());
+	}
 	const db = drizzlePostgres(client, { schema }) as unknown as Db;
 	return {
 		db,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { nanoid } from 'nanoid';
 import { z } from 'zod';
-import { addEntry } from '../../src/lib/shared/doc-schema';
+import { addEntry, metaMap } from '../../src/lib/shared/doc-schema';
 import { PROJECT_ROOT } from '../config';
 import type { Vigiles } from '../main';
 
@@ -51,5 +51,7 @@ export async function seedDemo(vigiles: Vigiles): Promise<{ email: string; passw
 			})
 		);
 	}
+	// The timeline ends with service restored.
+	await vigiles.rooms.change(incident.id, actor, (doc) => metaMap(doc).set('status', 'resolved'));
 	return { email: DEMO_EMAIL, password, incidentId: incident.id };
 }

@@ -14,8 +14,9 @@ export function sameOrigin(publicUrl: string | undefined): MiddlewareHandler<App
 		if (!SAFE.has(c.req.method)) {
 			const origin = c.req.header('origin');
 			const site = c.req.header('sec-fetch-site');
-			const own = publicUrl ?? new URL(c.req.url).origin;
-			if (origin !== undefined && origin !== own && !sameHost(origin, c.req.header('host'))) {
+			// With a public URL configured, that is the only origin; otherwise the Host the browser used.
+			const allowed = publicUrl ? origin === publicUrl : origin !== undefined && sameHost(origin, c.req.header('host'));
+			if (origin !== undefined && !allowed) {
 				throw new ApiError(403, 'cross_origin', `requests from ${origin} are not accepted`);
 			}
 			if (origin === undefined && site !== undefined && site !== 'same-origin' && site !== 'none') {

@@ -36,10 +36,11 @@ describe.each(engines())('the demo on %s', (engine) => {
 		expect(timeline.map((e) => e.text)).toEqual(fixture.entries.map((e) => `${e.team}: ${e.text}`));
 
 		const log = await fetch(`${server.url}/api/incidents/${seeded.incidentId}/log?limit=100`, { headers: { cookie } }).then((r) => r.json());
-		expect(log.headSeq).toBe(1 + fixture.entries.length);
-		expect(log.events.slice(1).every((e: { type: string; actor: { id: string } }) => e.type === 'entry.added' && e.actor.id === me.user.id)).toBe(
-			true
-		);
+		// created, one row per entry, then the status set to resolved (the timeline ends with service restored)
+		expect(log.headSeq).toBe(1 + fixture.entries.length + 1);
+		const entryRows = log.events.slice(1, 1 + fixture.entries.length);
+		expect(entryRows.every((e: { type: string; actor: { id: string } }) => e.type === 'entry.added' && e.actor.id === me.user.id)).toBe(true);
+		expect(log.events.at(-1)).toMatchObject({ type: 'field.changed', changes: [{ field: 'status', from: 'investigating', to: 'resolved' }] });
 	});
 
 	it('run again, it resets the password and keeps the one incident', async () => {

@@ -293,4 +293,16 @@ describe.each(engines())('first-admin setup on %s', (engine) => {
 		expect((await server.api(null, 'GET', '/api/setup')).json).toEqual({ needed: false });
 		expect(await server.vigiles.users.count()).toBe(1);
 	});
+
+	it('accepts state-changing requests only from the configured public origin', async () => {
+		const login = (origin: string) =>
+			fetch(`${server.url}/api/auth/login`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', origin },
+				body: JSON.stringify({ email: 'nobody@example.org', password: 'wrong password' })
+			});
+		// Even the Host the request was sent to is not enough once a public URL is set.
+		expect((await login(server.url)).status).toBe(403);
+		expect((await login('https://vigiles.example.org')).status).toBe(401);
+	});
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatInZone, formatUtc, parseOccurredAt } from '../../src/lib/shared/occurred-at';
+import { formatInZone, formatUtc, isInFuture, parseOccurredAt } from '../../src/lib/shared/occurred-at';
 
 const now = new Date('2026-03-10T15:30:45.123Z');
 
@@ -44,7 +44,21 @@ describe('parseOccurredAt', () => {
 	it('reads a bare time of day as today in the given or default zone', () => {
 		expect(parse('09:15')).toEqual({ iso: '2026-03-10T09:15:00.000Z', offset: 'Z', precision: 'minute' });
 		expect(parse('09:15:30+02:00')).toEqual({ iso: '2026-03-10T07:15:30.000Z', offset: '+02:00', precision: 'exact' });
-		expect(parse('23:00', 'America/Los_Angeles').iso).toBe('2026-03-11T06:00:00.000Z');
+		// 15:30 UTC is 08:30 in Los Angeles; 07:00 there is earlier today.
+		expect(parse('07:00', 'America/Los_Angeles').iso).toBe('2026-03-10T14:00:00.000Z');
+	});
+
+	it('reads a bare time of day that would be in the future as yesterday', () => {
+		// now is 15:30:45 UTC: 23:50 means last night, 15:34 (within five minutes) still today.
+		expect(parse('23:50').iso).toBe('2026-03-09T23:50:00.000Z');
+		expect(parse('15:34').iso).toBe('2026-03-10T15:34:00.000Z');
+		expect(parse('17:00+02:00').iso).toBe('2026-03-10T15:00:00.000Z');
+		expect(parse('18:00+02:00').iso).toBe('2026-03-09T16:00:00.000Z');
+	});
+
+	it('flags times more than five minutes ahead', () => {
+		expect(isInFuture('2026-03-10T15:40:00.000Z', now)).toBe(true);
+		expect(isInFuture('2026-03-10T15:34:00.000Z', now)).toBe(false);
 	});
 
 	it.each(['yesterday-ish', '2018-13-45 10:00', '25:00', '2018-10-21 22:52 Mars/Olympus'])('explains why it cannot read %s', (input) => {

@@ -7,6 +7,8 @@
  *   2018-10-21T22:52:00Z   2018-10-21 22:52 UTC   2018-10-21 22:52+02:00   2018-10-21 22:52 +0200
  *   2018-10-21 22:52 Europe/Berlin   2018-10-21 (a day)   22:52 (today)   Sun, 21 Oct 2018 22:52:00 GMT
  * A time without an offset or zone is read in `defaultZone` (the viewer's zone, or UTC if chosen).
+ * A time of day without a date is today, or yesterday when today's would be more than
+ * FUTURE_SLACK_MS ahead: at 03:10, "23:50" means last night, not tonight.
  */
 import { DateTime } from 'luxon';
 import type { Precision } from './doc-schema';
@@ -24,6 +26,9 @@ export type OccurredAtResult = { ok: true; value: OccurredAt } | { ok: false; er
 const ZONE_SUFFIX = /\s+(UTC|GMT|Z)$/i;
 const NUMERIC_OFFSET = /\s*([+-])(\d{2}):?(\d{2})$/;
 const IANA_SUFFIX = /\s+([A-Za-z]+\/[A-Za-z_+-]+(?:\/[A-Za-z_+-]+)?)$/;
+/** How far ahead of now a time may be before it is taken as a mistake (clock skew, a typo). */
+export const FUTURE_SLACK_MS = 5 * 60 * 1000;
+
 const TIME_ONLY = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
 
 export function parseOccurredAt(input: string, now: Date, defaultZone: string): OccurredAtResult {
@@ -73,7 +78,8 @@ export function parseOccurredAt(input: string, now: Date, defaultZone: string): 
 		if (!parsed.isValid || Number(timeOnly[1]) > 23 || Number(timeOnly[2]) > 59) {
 			return { ok: false, error: `"${input.trim()}" is not a time of day` };
 		}
-		return { ok: true, value: fromDateTime(parsed, timeOnly[3] ? 'exact' : 'minute') };
+		const sameDay = parsed.toMillis() - now.getTime() > FUTURE_SLACK_MS ? parsed.minus({ days: 1 }) : parsed;
+		return { ok: true, value: fromDateTime(sameDay, timeOnly[3] ? 'exact' : 'minute') };
 	}
 
 	const iso = rest.replace(/^(\d{4}-\d{2}-\d{2})\s+(?=\d)/, '$1T');
@@ -85,6 +91,11 @@ export function parseOccurredAt(input: string, now: Date, defaultZone: string): 
 		};
 	}
 	return { ok: true, value: fromDateTime(parsed, isoPrecision(iso)) };
+}
+
+/** True when `iso` is more than FUTURE_SLACK_MS after `now`: worth a warning before it is added. */
+export function isInFuture(iso: string, now: Date): boolean {
+	return Date.parse(iso) - now.getTime() > FUTURE_SLACK_MS;
 }
 
 function isoPrecision(iso: string): Precision {

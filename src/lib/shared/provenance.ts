@@ -27,20 +27,20 @@ export interface AnnotationProvenance {
 }
 
 export interface Provenance {
-	/** The highest seq folded in. */
-	headSeq: number;
+	/** The highest seq folded in (not the incident's head: rows that touch no entry are skipped). */
+	throughSeq: number;
 	entries: Record<string, EntryProvenance>;
 	annotations: Record<string, AnnotationProvenance>;
 }
 
 export function emptyProvenance(): Provenance {
-	return { headSeq: 0, entries: {}, annotations: {} };
+	return { throughSeq: 0, entries: {}, annotations: {} };
 }
 
-/** Folds one log event in. Events at or below `headSeq` are ignored, so replays are harmless. */
+/** Folds one log event in. Events at or below `throughSeq` are ignored, so replays are harmless. */
 export function addEvent(provenance: Provenance, event: Pick<LogEvent, 'seq' | 'at' | 'actor' | 'changes'>): void {
-	if (event.seq <= provenance.headSeq) return;
-	provenance.headSeq = event.seq;
+	if (event.seq <= provenance.throughSeq) return;
+	provenance.throughSeq = event.seq;
 	for (const change of event.changes) {
 		if (change.type === 'entry.added') {
 			provenance.entries[change.entryId] = {
