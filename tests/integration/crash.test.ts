@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addEntry, entriesMap, readEntries } from '../../src/lib/shared/doc-schema';
+import { addEntry, entriesMap, metaMap, readEntries } from '../../src/lib/shared/doc-schema';
 import { databaseArgs, runCli, startServeProcess, type ServeProcess } from '../support/cli-process';
 import { engines, freshDatabase, type FreshDatabase } from '../support/engines';
 import { freePort } from '../support/free-port';
@@ -78,7 +78,9 @@ describe.each(engines())('crash safety on %s', (engine) => {
 			setInterval(() => {
 				const n = tick++;
 				const own = [...entriesMap(client.doc).keys()].filter((id) => id.startsWith(`c${i}-`));
-				if (own.length > 0 && n % 3 === 0) {
+				if (n % 11 === 0) {
+					metaMap(client.doc).set('title', `Crash drill (title ${n} from client ${i})`);
+				} else if (own.length > 0 && n % 3 === 0) {
 					const id = own[own.length - 1];
 					const text = entriesMap(client.doc).get(id)?.get('text') as Y.Text;
 					text.insert(text.length, ` +${n}`);
@@ -125,6 +127,11 @@ describe.each(engines())('crash safety on %s', (engine) => {
 		const reference = Y.encodeStateVector(witness.doc);
 		for (const client of clients) expect(Y.encodeStateVector(client.doc)).toEqual(reference);
 		for (const entry of readEntries(witness.doc)) expect(entry.text).toBe(expectedText.get(entry.id));
+		// Everyone agrees on the title, and so does the incident row the list shows.
+		const title = metaMap(witness.doc).get('title');
+		for (const client of clients) expect(metaMap(client.doc).get('title')).toBe(title);
+		const row = await fetch(`${url}/api/incidents/${incident.id}`, { headers: { cookie: adminCookie } }).then((r) => r.json());
+		expect(row.title).toBe(title);
 
 		const logged = await loggedEntryIds(url, adminCookie, incident.id);
 		expect(logged.size).toBe(expectedText.size);
