@@ -10,6 +10,9 @@ import postgres from 'postgres';
 import { PROJECT_ROOT } from '../server/config';
 import { memoryLogger } from '../server/logger';
 import { startVigiles, type Vigiles } from '../server/main';
+import { openDatabase, type Database } from '../server/db/database';
+import { LogStore } from '../server/log/log-store';
+import { loadOrCreateSigningKey } from '../server/log/signing-key';
 
 export type BenchEngine = 'pglite' | 'postgres';
 
@@ -24,7 +27,14 @@ export interface BenchServer {
 	close(): Promise<void>;
 }
 
-export async function startBenchServer(engine: BenchEngine): Promise<BenchServer> {
+interface Scratch {
+	dir: string;
+	databaseUrl: string | undefined;
+	drop(): Promise<void>;
+}
+
+/** A temp folder, and on the postgres engine a database created for this run. */
+async function scratchDatabase(engine: BenchEngine): Promise<Scratch> {
 	const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vigiles-bench-'));
 	let databaseUrl: string | undefined;
 	let dropDatabase = async () => {};
@@ -43,6 +53,35 @@ export async function startBenchServer(engine: BenchEngine): Promise<BenchServer
 			await conn.end();
 		};
 	}
+	return {
+		dir: scratch,
+		databaseUrl,
+		drop: async () => {
+			await dropDatabase();
+			fs.rmSync(scratch, { recursive: true, force: true });
+		}
+	};
+}
+
+/** A migrated database and a log store on it, without a server. */
+export async function openBenchLog(engine: BenchEngine): Promise<{ database: Database; log: LogStore; close(): Promise<void> }> {
+	const { dir, databaseUrl, drop } = await scratchDatabase(engine);
+	const database = await openDatabase({ databaseUrl, dataDir: path.join(dir, 'data') });
+	const { signer } = loadOrCreateSigningKey(path.join(dir, 'signing-key.pem'));
+	const log = new LogStore(database, signer);
+	await log.registerKey();
+	return {
+		database,
+		log,
+		close: async () => {
+			await database.close();
+			await drop();
+		}
+	};
+}
+
+export async function startBenchServer(engine: BenchEngine): Promise<BenchServer> {
+	const { dir: scratch, databaseUrl, drop } = await scratchDatabase(engine);
 	const vigiles = await startVigiles(
 		{
 			databaseUrl,
@@ -63,8 +102,7 @@ export async function startBenchServer(engine: BenchEngine): Promise<BenchServer
 		wsUrl: `ws://127.0.0.1:${vigiles.port}`,
 		close: async () => {
 			await vigiles.close();
-			await dropDatabase();
-			fs.rmSync(scratch, { recursive: true, force: true });
+			await drop();
 		}
 	};
 }

@@ -3,10 +3,14 @@
  * Not part of `npm test`. Set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to include a Postgres
  * server next to embedded PGlite.
  */
+import { coldLoad } from './cold-load';
+import { logAppend } from './log-append';
 import { relayLatency } from './relay-latency';
 
 const benches: Record<string, () => Promise<void>> = {
-	'relay-latency': relayLatency
+	'relay-latency': relayLatency,
+	'log-append': logAppend,
+	'cold-load': coldLoad
 };
 
 const wanted = process.argv.slice(2);
