@@ -12,8 +12,11 @@ import { addEvent, emptyProvenance, type Provenance } from '$lib/shared/provenan
 import type { LogEvent } from '$lib/shared/protocol';
 import { api, type LogPage } from './api';
 
-/** How many log events the Log panel keeps. */
-export const LOG_WINDOW = 50;
+/**
+ * How many log events the Log panel keeps. Generous, because live typing logs a row per burst of
+ * keystrokes and the panel folds those runs into single lines.
+ */
+export const LOG_WINDOW = 300;
 
 export class RoomHistory {
 	provenance = $state<Provenance>(emptyProvenance());
