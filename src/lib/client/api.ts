@@ -37,6 +37,41 @@ export interface LogPage {
 	headSeq: number;
 }
 
+/** `GET /api/incidents/:id/integrity`: the verify outcome without its details, for the room's badge. */
+export interface IntegritySummary {
+	ok: boolean;
+	checkedAt: string;
+	headSeq: number;
+	checkpoints: CheckpointSummary;
+	/** Rows after the last signed checkpoint: chained, not yet signed. */
+	unprotectedTail: { fromSeq: number; toSeq: number } | null;
+	firstBadSeq: number | null;
+	/** How many problems the full report lists. */
+	problems: number;
+}
+
+export interface CheckpointSummary {
+	count: number;
+	verified: number;
+	lastSeq: number | null;
+	lastAt: string | null;
+}
+
+/** `GET /api/incidents/:id/verify` (admins): the full report, as `vigiles verify` prints it. */
+export interface VerifyReport {
+	incident: string;
+	ok: boolean;
+	algorithm: string;
+	rows: number;
+	headSeq: number;
+	headHash: string | null;
+	checkpoints: CheckpointSummary;
+	key: { keyId: string | null; source: string };
+	unprotectedTail: { fromSeq: number; toSeq: number } | null;
+	firstBadSeq: number | null;
+	problems: { seq: number | null; code: string; message: string }[];
+}
+
 export class ApiRequestError extends Error {
 	override name = 'ApiRequestError';
 	constructor(
@@ -135,5 +170,10 @@ export const api = {
 		return request<LogPage>('GET', `/api/incidents/${encodeURIComponent(id)}/log?${query}`, undefined, options);
 	},
 	provenance: (id: string, options?: RequestOptions) =>
-		request<Provenance>('GET', `/api/incidents/${encodeURIComponent(id)}/provenance`, undefined, options)
+		request<Provenance>('GET', `/api/incidents/${encodeURIComponent(id)}/provenance`, undefined, options),
+	integrity: (id: string, options?: RequestOptions) =>
+		request<IntegritySummary>('GET', `/api/incidents/${encodeURIComponent(id)}/integrity`, undefined, options),
+	verify: (id: string) => request<VerifyReport>('GET', `/api/incidents/${encodeURIComponent(id)}/verify`),
+	/** A plain link, not a fetch: the browser downloads the zip itself (Content-Disposition). */
+	exportUrl: (id: string) => `/api/incidents/${encodeURIComponent(id)}/export`
 };

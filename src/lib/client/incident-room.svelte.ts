@@ -34,6 +34,7 @@ import { sortTimeline } from '$lib/shared/timeline-order';
 import { api, ApiRequestError, type Incident, type User } from './api';
 import { readPresence, type PresentUser } from './presence';
 import { RoomHistory } from './room-history.svelte';
+import { RoomIntegrity } from './room-integrity.svelte';
 
 export type ConnectionState = 'connecting' | 'live' | 'offline' | 'closed' | 'session-ended' | 'not-found';
 
@@ -46,6 +47,8 @@ export class IncidentRoom {
 	readonly doc = new Y.Doc();
 	readonly provider: WebsocketProvider;
 	readonly history: RoomHistory;
+	/** The stored log's integrity verdict, checked on open and on demand (not live). */
+	readonly integrity: RoomIntegrity;
 
 	connection = $state<ConnectionState>('connecting');
 	/** Why the server closed, in words for the status line (final or transient). */
@@ -71,6 +74,7 @@ export class IncidentRoom {
 		readonly user: User
 	) {
 		this.history = new RoomHistory(incidentId);
+		this.integrity = new RoomIntegrity(incidentId);
 
 		const wsBase = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/sync`;
 		// disableBc: tabs must not pass each other edits the server has not logged.
@@ -96,6 +100,7 @@ export class IncidentRoom {
 
 		this.provider.connect();
 		void this.#checkAccess(true);
+		void this.integrity.check();
 	}
 
 	/** Observers read; the room also stops taking edits once it can no longer reach the log. */
@@ -162,6 +167,7 @@ export class IncidentRoom {
 		this.#destroyed = true;
 		if (this.#retryTimer) clearTimeout(this.#retryTimer);
 		this.history.cancel();
+		this.integrity.cancel();
 		// Tell the others we left before the socket goes.
 		this.provider.awareness.setLocalState(null);
 		this.provider.destroy();
