@@ -51,6 +51,8 @@ export interface StartOptions {
 	checkpointIntervalMs?: number;
 	/** Rows between snapshots (default 1000). */
 	snapshotEvery?: number;
+	/** Uncommitted changes per room before it stops reading from its sockets (default 2000). */
+	commitQueueLimit?: number;
 }
 
 /** How long shutdown waits for pending log writes before closing anyway. */
@@ -73,6 +75,7 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 		idleUnloadMs: options.idleUnloadMs,
 		checkpointIntervalMs: options.checkpointIntervalMs,
 		snapshotEvery: options.snapshotEvery,
+		commitQueueLimit: options.commitQueueLimit,
 		onCheckpoint: publisher ? (checkpoint) => publisher.publish(checkpoint) : undefined
 	});
 	const setupToken = new SetupToken();

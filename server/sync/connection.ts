@@ -38,8 +38,9 @@ export class Connection {
 	droppedWrites = 0;
 	private lastSentAt = Date.now();
 	private handler: ConnectionHandler | null = null;
-	/** What arrived before the room was loaded, in order. */
+	/** What arrived before the room was loaded, or while reading is paused, in order. */
 	private held: Inbound[] = [];
+	private paused = false;
 	private closedFlag = false;
 	private readonly closeListeners: (() => void)[] = [];
 
@@ -59,14 +60,20 @@ export class Connection {
 	/** A frame from the peer: handled now if the connection is in a room, else held until it is. */
 	inbound(item: Inbound): void {
 		if (this.closedFlag) return;
-		if (this.handler) this.dispatch(this.handler, item);
+		if (this.handler && !this.paused) this.dispatch(this.handler, item);
 		else this.held.push(item);
 	}
 
 	/** Hands the connection to its room and delivers what was held. */
 	attach(handler: ConnectionHandler): void {
 		this.handler = handler;
-		for (const item of this.held.splice(0)) this.dispatch(handler, item);
+		this.flush();
+	}
+
+	private flush(): void {
+		while (this.handler && !this.paused && !this.closedFlag && this.held.length > 0) {
+			this.dispatch(this.handler, this.held.shift() as Inbound);
+		}
 	}
 
 	private dispatch(handler: ConnectionHandler, item: Inbound): void {
@@ -117,12 +124,21 @@ export class Connection {
 		this.socket.terminate();
 	}
 
+	/**
+	 * Stops reading. The socket stops pulling from TCP (the peer's sends back up), and frames
+	 * `ws` had already parsed from the last chunk wait here instead of being handled.
+	 */
 	pause(): void {
-		if (!this.closedFlag) this.socket.pause();
+		if (this.closedFlag) return;
+		this.paused = true;
+		this.socket.pause();
 	}
 
 	resume(): void {
-		if (!this.closedFlag) this.socket.resume();
+		if (this.closedFlag) return;
+		this.paused = false;
+		this.flush();
+		if (!this.paused) this.socket.resume();
 	}
 
 	onClose(listener: () => void): void {

@@ -19,6 +19,7 @@ export interface RoomRegistryDeps {
 	idleUnloadMs?: number;
 	checkpointIntervalMs?: number;
 	snapshotEvery?: number;
+	commitQueueLimit?: number;
 	onCheckpoint?(checkpoint: CheckpointRecord): void;
 }
 
@@ -42,6 +43,7 @@ export class RoomRegistry {
 				logger: this.deps.logger,
 				checkpointIntervalMs: this.deps.checkpointIntervalMs,
 				snapshotEvery: this.deps.snapshotEvery,
+				commitQueueLimit: this.deps.commitQueueLimit,
 				onCheckpoint: this.deps.onCheckpoint,
 				onBroken: (room) => this.forget(room),
 				onEmpty: (room) => this.scheduleUnload(room)

@@ -49,6 +49,8 @@ export interface RoomDeps {
 	now?: () => Date;
 	checkpointIntervalMs?: number;
 	snapshotEvery?: number;
+	/** Accepted changes waiting for their commit before the room stops reading (default 2000). */
+	commitQueueLimit?: number;
 	/** Called with each checkpoint after it is committed (to publish a copy elsewhere). */
 	onCheckpoint?(checkpoint: CheckpointRecord): void;
 	/** The room cannot go on (a commit failed for good); the registry forgets it. */
@@ -112,7 +114,9 @@ export class Room implements ConnectionHandler {
 			committed: (batch) => this.onCommitted(batch),
 			failed: (error, dropped) => this.onCommitFailed(error, dropped.length),
 			pressure: (high) => this.setPaused(high),
-			logger: deps.logger
+			logger: deps.logger,
+			highWater: deps.commitQueueLimit,
+			lowWater: deps.commitQueueLimit === undefined ? undefined : Math.floor(deps.commitQueueLimit / 4)
 		});
 		// The row recording a checkpoint at seq S is S + 1.
 		this.checkpoints = new CheckpointTimer(

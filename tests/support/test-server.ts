@@ -47,6 +47,7 @@ export async function startTestServer(
 		pinnedPublicKey?: string;
 		checkpointUrl?: string;
 		idleUnloadMs?: number;
+		commitQueueLimit?: number;
 	} = {}
 ): Promise<TestServer> {
 	const database: FreshDatabase = await freshDatabase(engine);
@@ -55,7 +56,8 @@ export async function startTestServer(
 		keepaliveMs: options.keepaliveMs,
 		checkpointIntervalMs: options.checkpointIntervalMs,
 		snapshotEvery: options.snapshotEvery,
-		idleUnloadMs: options.idleUnloadMs
+		idleUnloadMs: options.idleUnloadMs,
+		commitQueueLimit: options.commitQueueLimit
 	};
 	const config: ServerConfig = {
 		...database.config,
