@@ -14,9 +14,8 @@
  * (CheckpointTimer), and saves a snapshot every SNAPSHOT_EVERY rows to speed up the next load.
  */
 import * as Y from 'yjs';
-import { changesOf, rowTypeFor, summarizeChanges, watchChanges, type Change } from '../../src/lib/shared/changes';
+import { rowTypeFor, summarizeChanges } from '../../src/lib/shared/changes';
 import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
-import { readMeta } from '../../src/lib/shared/doc-schema';
 import {
 	encodeLogEvent,
 	encodeSyncStep1,
@@ -32,11 +31,10 @@ import { IncidentNotFoundError, type AppendedRow, type AppendItem, type Checkpoi
 import type { Logger } from '../logger';
 import type { Connection, ConnectionHandler } from './connection';
 import { RoomPresence } from './room-presence';
+import { RoomGuard } from './room-guard';
+import { ForbiddenChangeError, Staging, StagingCorruptedError, type Judgement } from './staging';
 
-/** A change the connection is not allowed to make (for example, content under someone else's clientID). */
-export class ForbiddenChangeError extends Error {
-	override name = 'ForbiddenChangeError';
-}
+export { ForbiddenChangeError };
 
 export interface Actor {
 	id: string;
@@ -65,28 +63,19 @@ interface AppendContext {
 	actor: Actor | null;
 }
 
-interface TransactionOutcome {
-	novel: boolean;
-	changes: Change[];
-}
-
 export const SNAPSHOT_EVERY = 1000;
-/** Security events one user may add to one room's log per minute; the rest go to the server log only. */
-const SECURITY_EVENTS_PER_MINUTE = 10;
 
 export class Room implements ConnectionHandler {
 	readonly doc: Y.Doc;
-	private staging: Y.Doc;
+	private readonly staging: Staging;
 	private readonly presence: RoomPresence;
 	private readonly connections = new Set<Connection>();
 	private readonly commit: GroupCommit<AppendContext>;
 	private readonly checkpoints: CheckpointTimer;
-	private stopWatching: () => void;
-	private lastOutcome: TransactionOutcome | null = null;
 	private paused = false;
 	private brokenFlag = false;
 	private lastSnapshotSeq: number;
-	private readonly securityEvents = new Map<string, number[]>();
+	private readonly guard: RoomGuard;
 	private readonly now: () => Date;
 
 	private constructor(
@@ -103,8 +92,11 @@ export class Room implements ConnectionHandler {
 		this.now = deps.now ?? (() => new Date());
 		this.doc = doc;
 		this.lastSnapshotSeq = snapshotSeq;
-		this.staging = cloneDoc(doc);
-		this.stopWatching = this.watchStaging();
+		this.staging = new Staging(doc);
+		this.guard = new RoomGuard(incidentId, deps.logger, this.now, (item, conn) => {
+			if (this.brokenFlag) return;
+			this.commit.push(item, { conn, update: null, actor: { id: conn.user.id, name: conn.user.name } }).catch(() => {});
+		});
 		this.presence = new RoomPresence(doc, (clientId) => this.bindings.get(clientId), (frame) => {
 			for (const conn of this.connections) conn.send(frame);
 		});
@@ -183,7 +175,7 @@ export class Room implements ConnectionHandler {
 					break;
 				case 'sync-step2':
 				case 'sync-update':
-					if (conn.readOnly) this.dropWrite(conn, message.type, message.update);
+					if (conn.readOnly) this.guard.dropWrite(conn, message.type, message.update);
 					else this.submit(conn, message.update, { id: conn.user.id, name: conn.user.name })?.catch(() => {});
 					break;
 				case 'awareness':
@@ -196,21 +188,13 @@ export class Room implements ConnectionHandler {
 				}
 			}
 		} catch (error) {
-			this.refuse(conn, error);
+			this.guard.refuse(conn, error);
 		}
 	}
 
 	/** The peer broke the WebSocket protocol: record it and cut the connection. */
 	violation(conn: Connection, reason: string): void {
-		if (conn.closed) return;
-		this.deps.logger.warn('closing a connection that broke the WebSocket protocol', {
-			incidentId: this.incidentId,
-			userId: conn.user.id,
-			reason
-		});
-		this.recordSecurityEvent(conn, reason);
-		if (reason.startsWith('text frames')) conn.close(CLOSE_CODES.BAD_MESSAGE, reason);
-		else conn.terminate();
+		this.guard.violation(conn, reason);
 	}
 
 	/**
@@ -219,7 +203,7 @@ export class Room implements ConnectionHandler {
 	 * same path as a client's update. Resolves once committed (null if it changed nothing).
 	 */
 	async change(actor: Actor, mutate: (doc: Y.Doc) => void): Promise<AppendedRow | null> {
-		const scratch = cloneDoc(this.staging);
+		const scratch = this.staging.copy();
 		const updates: Uint8Array[] = [];
 		scratch.on('update', (update: Uint8Array) => updates.push(update));
 		mutate(scratch);
@@ -272,7 +256,6 @@ export class Room implements ConnectionHandler {
 	destroy(): void {
 		this.checkpoints.stop();
 		this.presence.destroy();
-		this.stopWatching();
 		this.staging.destroy();
 		this.doc.destroy();
 	}
@@ -292,42 +275,30 @@ export class Room implements ConnectionHandler {
 	 * Throws ProtocolError / ForbiddenChangeError before anything changed.
 	 */
 	private submit(conn: Connection | null, update: Uint8Array, actor: Actor): Promise<AppendedRow> | null {
-		const ranges = contentRanges(update);
-		const newClientIds: number[] = [];
-		for (const [client, end] of ranges) {
-			if (end <= Y.getState(this.staging.store, client)) continue;
-			const owner = this.bindings.get(client);
-			if (owner !== undefined && owner !== actor.id) {
-				throw new ForbiddenChangeError(`new content under clientID ${client}, which belongs to another user`, { cause: client });
-			}
-			if (owner === undefined) newClientIds.push(client);
-		}
-
-		const store = this.staging.store;
-		const pendingBefore = [store.pendingStructs, store.pendingDs];
-		this.lastOutcome = null;
+		let judged: Judgement | null;
 		try {
-			Y.applyUpdate(this.staging, update, conn ?? 'server');
+			judged = this.staging.apply(update, actor.id, (client) => this.bindings.get(client), conn ?? 'server');
 		} catch (error) {
-			this.rebuildStaging();
-			throw new ProtocolError(`update could not be applied: ${(error as Error).message}`);
+			if (error instanceof StagingCorruptedError) {
+				this.staging.rebuild(
+					this.doc,
+					this.commit.pending().flatMap(({ context }) => (context.update ? [context.update] : []))
+				);
+			}
+			throw error;
 		}
-		const outcome = this.lastOutcome as TransactionOutcome | null;
-		const pendingChanged = store.pendingStructs !== pendingBefore[0] || store.pendingDs !== pendingBefore[1];
-		if (!outcome?.novel && !pendingChanged) return null;
-
-		for (const client of newClientIds) this.bindings.set(client, actor.id);
-		const changes: Change[] = outcome && outcome.changes.length > 0 ? outcome.changes : [{ type: 'doc.changed' }];
+		if (!judged) return null;
+		for (const client of judged.newClientIds) this.bindings.set(client, actor.id);
 		return this.commit.push(
 			{
 				at: this.now(),
 				actorId: actor.id,
-				type: rowTypeFor(changes),
-				summary: summarizeChanges(changes),
-				changes,
+				type: rowTypeFor(judged.changes),
+				summary: summarizeChanges(judged.changes),
+				changes: judged.changes,
 				update,
-				newClientIds,
-				meta: changes.some((c) => c.type === 'field.changed') ? readMeta(this.staging) : undefined
+				newClientIds: judged.newClientIds,
+				meta: judged.meta
 			},
 			{ conn, update, actor }
 		);
@@ -340,32 +311,6 @@ export class Room implements ConnectionHandler {
 				() => {},
 				() => this.checkpoints.abandoned()
 			);
-	}
-
-	private watchStaging(): () => void {
-		const stop = watchChanges(this.staging);
-		const onTransaction = (tr: Y.Transaction) => {
-			this.lastOutcome = {
-				novel: tr.deleteSet.clients.size > 0 || !sameState(tr.beforeState, tr.afterState),
-				changes: changesOf(tr)
-			};
-		};
-		this.staging.on('afterTransaction', onTransaction);
-		return () => {
-			stop();
-			this.staging.off('afterTransaction', onTransaction);
-		};
-	}
-
-	/** Staging went wrong (an update threw halfway): rebuild it from the committed doc and the queue. */
-	private rebuildStaging(): void {
-		this.stopWatching();
-		this.staging.destroy();
-		this.staging = cloneDoc(this.doc);
-		for (const { context } of this.commit.pending()) {
-			if (context.update) Y.applyUpdate(this.staging, context.update, 'rebuild');
-		}
-		this.stopWatching = this.watchStaging();
 	}
 
 	private onCommitted(batch: Committed<AppendContext>[]): void {
@@ -436,109 +381,4 @@ export class Room implements ConnectionHandler {
 		if (!this.brokenFlag) this.presence.leave(conn);
 		if (this.connections.size === 0) this.deps.onEmpty(this);
 	}
-
-	/**
-	 * A read-only connection's write is dropped, not applied, and the connection stays open (its
-	 * client sends a sync step 2 on every connect, so closing it would loop). An empty step 2 is
-	 * what every client sends and is not counted.
-	 */
-	private dropWrite(conn: Connection, kind: string, update: Uint8Array): void {
-		if (contentRanges(update).size === 0 && isEmptyDeleteSet(update)) return;
-		conn.droppedWrites++;
-		if (conn.droppedWrites <= 3 || conn.droppedWrites % 100 === 0) {
-			this.deps.logger.warn('dropped a write from a read-only connection', {
-				incidentId: this.incidentId,
-				userId: conn.user.id,
-				kind,
-				dropped: conn.droppedWrites
-			});
-		}
-	}
-
-	private refuse(conn: Connection, error: unknown): void {
-		if (error instanceof ProtocolError) {
-			this.deps.logger.warn('closing a connection that sent a malformed message', {
-				incidentId: this.incidentId,
-				userId: conn.user.id,
-				reason: error.message
-			});
-			this.recordSecurityEvent(conn, `malformed message: ${error.message}`);
-			conn.close(CLOSE_CODES.BAD_MESSAGE, error.message);
-		} else if (error instanceof ForbiddenChangeError) {
-			this.deps.logger.warn('closing a connection that made a forbidden change', {
-				incidentId: this.incidentId,
-				userId: conn.user.id,
-				reason: error.message
-			});
-			this.recordSecurityEvent(conn, error.message, typeof error.cause === 'number' ? error.cause : undefined);
-			conn.close(CLOSE_CODES.FORBIDDEN, error.message);
-		} else {
-			this.deps.logger.error('unexpected error handling a sync message', { incidentId: this.incidentId, error });
-			conn.close(CLOSE_CODES.BAD_MESSAGE, 'the server could not process this message');
-		}
-	}
-
-	/**
-	 * A refused write becomes a `security.refused` row in the incident's own log, attributed to
-	 * the signed-in user behind the connection. Bounded per user, so garbage cannot flood the log.
-	 */
-	private recordSecurityEvent(conn: Connection, reason: string, clientId?: number): void {
-		if (this.brokenFlag) return;
-		const now = this.now().getTime();
-		const recent = (this.securityEvents.get(conn.user.id) ?? []).filter((t) => now - t < 60_000);
-		if (recent.length >= SECURITY_EVENTS_PER_MINUTE) return;
-		recent.push(now);
-		this.securityEvents.set(conn.user.id, recent);
-		const change: Change = { type: 'security.refused', reason: reason.slice(0, 300), ...(clientId !== undefined ? { clientId } : {}) };
-		void this.commit
-			.push(
-				{
-					at: this.now(),
-					actorId: conn.user.id,
-					type: 'security.refused',
-					summary: summarizeChanges([change]),
-					changes: [change],
-					update: null,
-					newClientIds: []
-				},
-				{ conn, update: null, actor: { id: conn.user.id, name: conn.user.name } }
-			)
-			.catch(() => {});
-	}
-}
-
-function cloneDoc(doc: Y.Doc): Y.Doc {
-	const copy = new Y.Doc({ gc: doc.gc });
-	Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
-	return copy;
-}
-
-function sameState(a: Map<number, number>, b: Map<number, number>): boolean {
-	if (a.size !== b.size) return false;
-	for (const [client, clock] of a) if (b.get(client) !== clock) return false;
-	return true;
-}
-
-function isEmptyDeleteSet(update: Uint8Array): boolean {
-	return Y.decodeUpdate(update).ds.clients.size === 0;
-}
-
-/**
- * For each clientID with structs in the update, the clock just past its last struct. Decoding
- * the whole update here is also the validation: malformed bytes throw before anything changes.
- */
-function contentRanges(update: Uint8Array): Map<number, number> {
-	let decoded: ReturnType<typeof Y.decodeUpdate>;
-	try {
-		decoded = Y.decodeUpdate(update);
-	} catch (error) {
-		throw new ProtocolError(`update could not be decoded: ${(error as Error).message}`);
-	}
-	const ends = new Map<number, number>();
-	for (const struct of decoded.structs) {
-		if (!(struct instanceof Y.Item) && !(struct instanceof Y.GC)) continue;
-		const end = struct.id.clock + struct.length;
-		if (end > (ends.get(struct.id.client) ?? 0)) ends.set(struct.id.client, end);
-	}
-	return ends;
 }
