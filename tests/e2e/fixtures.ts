@@ -36,15 +36,39 @@ export async function signIn(page: Page, user: E2eUser, expectPath: RegExp): Pro
 
 /**
  * A second person: their own browser context (own cookies, own time zone), opening `path` and
- * signing in on the way.
+ * signing in on the way. `clockSkewMs` sets their computer's clock that far from the real time
+ * (negative: behind); it keeps running.
  */
-export async function openAs(browser: Browser, baseURL: string, user: E2eUser, path: string, timezoneId: string): Promise<Page> {
+export async function openAs(
+	browser: Browser,
+	baseURL: string,
+	user: E2eUser,
+	path: string,
+	timezoneId: string,
+	options: { clockSkewMs?: number } = {}
+): Promise<Page> {
 	const context = await browser.newContext({ baseURL, timezoneId });
+	if (options.clockSkewMs) await context.clock.install({ time: Date.now() + options.clockSkewMs });
 	const page = await context.newPage();
 	await page.goto(path);
 	await page.waitForURL(/\/login\?next=/);
 	await signIn(page, user, new RegExp(`${escapeRegExp(path)}$`));
 	return page;
+}
+
+/**
+ * Signs `user` in on `page`, opens a new incident through the API (as a script would) and
+ * waits in its room until it is live. Returns the room's path.
+ */
+export async function openNewIncident(page: Page, user: E2eUser, title: string): Promise<string> {
+	await signIn(page, user, /\/$/);
+	const response = await page.request.post('/api/incidents', { data: { title, kind: 'outage', severity: 2 } });
+	expect(response.status()).toBe(201);
+	const { id } = (await response.json()) as { id: string };
+	const path = `/incidents/${id}`;
+	await page.goto(path);
+	await waitUntilLive(page);
+	return path;
 }
 
 export async function waitUntilLive(page: Page): Promise<void> {

@@ -1,0 +1,92 @@
+/**
+ * Editing in the room the way a responder under stress does it: keys that finish what they
+ * started, a title that is never silently overwritten, and a log that stays readable while
+ * people type.
+ */
+import { expect, openAs, openNewIncident, test, waitUntilLive } from './fixtures';
+
+test('Enter finishes an in-place edit without adding a newline; Shift+Enter keeps one', async ({ page, users }) => {
+	await openNewIncident(page, users.ada, 'Edit keys');
+	await expect(page.getByLabel('What happened'), 'the room opens ready to type').toBeFocused();
+	await page.keyboard.type('Restarted the primary');
+	await page.keyboard.press('Enter');
+	const entry = page.getByTestId('entry');
+	const text = entry.getByTestId('entry-text');
+	await expect(text).toHaveText('Restarted the primary');
+
+	await entry.getByRole('button', { name: 'Edit' }).click();
+	const editor = page.getByRole('textbox', { name: 'Entry text' });
+	await expect(editor).toBeFocused();
+	await editor.press('Control+End');
+	await editor.pressSequentially(' at 22:54');
+	await editor.press('Enter');
+	await expect(editor).toHaveCount(0);
+	await expect(entry.getByRole('button', { name: 'Edit' })).toBeFocused();
+	await expect.poll(() => text.evaluate((el) => el.textContent)).toBe('Restarted the primary at 22:54');
+
+	await entry.getByRole('button', { name: 'Edit' }).click();
+	await editor.press('Control+End');
+	await editor.press('Shift+Enter');
+	await editor.pressSequentially('replica lag back to 0');
+	await editor.press('Enter');
+	await expect.poll(() => text.evaluate((el) => el.textContent)).toBe('Restarted the primary at 22:54\nreplica lag back to 0');
+});
+
+test('a rename by someone else while you edit the title is shown next to your draft, not overwritten', async ({
+	page: pageA,
+	browser,
+	baseURL,
+	users
+}) => {
+	const path = await openNewIncident(pageA, users.ada, 'DB failover stuck');
+	const pageB = await openAs(browser, baseURL!, users.grace, path, 'America/Los_Angeles');
+	await waitUntilLive(pageB);
+
+	const titleA = pageA.getByRole('textbox', { name: 'Incident title' });
+	await titleA.click();
+	await titleA.press('Control+End');
+	await titleA.pressSequentially(' in eu-west');
+	await expect(pageA.getByTestId('title-state')).toHaveText('Not saved yet: Enter to save, Esc to undo');
+
+	const titleB = pageB.getByRole('textbox', { name: 'Incident title' });
+	await titleB.fill('Primary DB failover stuck (Patroni)');
+	await titleB.press('Enter');
+
+	await expect(pageA.getByTestId('title-state')).toContainText(`${users.grace.name} changed it to`);
+	await expect(pageA.getByTestId('title-theirs')).toHaveText('Primary DB failover stuck (Patroni)');
+	await expect(titleA, "Ada's draft is still hers").toHaveValue('DB failover stuck in eu-west');
+	// Leaving the field does not write the draft over Grace's rename.
+	await titleA.press('Tab');
+	await expect(titleB).toHaveValue('Primary DB failover stuck (Patroni)');
+	await pageA.getByRole('button', { name: 'Use theirs' }).click();
+	await expect(titleA).toHaveValue('Primary DB failover stuck (Patroni)');
+	await expect(pageA.getByTestId('title-state')).toHaveText('');
+
+	await pageB.context().close();
+});
+
+test('the log folds a run of keystroke edits into one line and names severities SEV1…SEV4', async ({ page, users }) => {
+	const path = await openNewIncident(page, users.ada, 'Busy notes');
+	const incidentId = path.split('/').pop()!;
+	await page.getByLabel('Severity').selectOption('1');
+	await page.getByRole('textbox', { name: 'Notes' }).pressSequentially('primary unreachable', { delay: 20 });
+
+	await page.locator('summary').filter({ hasText: /^Log/ }).click();
+	const lines = page.getByTestId('log-line');
+	const notes = lines.filter({ hasText: 'edited the notes' });
+	await expect(notes).toHaveCount(1);
+
+	// Once every keystroke has been committed, the one line counts every notes row of the log.
+	const noteRows = async () => {
+		const response = await page.request.get(`/api/incidents/${incidentId}/log?limit=1000`);
+		const { events } = (await response.json()) as { events: { changes: { type: string }[] }[] };
+		return events.filter((e) => e.changes.length > 0 && e.changes.every((c) => c.type === 'notes.edited')).length;
+	};
+	await expect
+		.poll(async () => {
+			const [rows, shown] = await Promise.all([noteRows(), notes.getByTestId('log-count').innerText()]);
+			return shown.includes(`×${rows}`) ? rows : `${shown} ≠ ×${rows}`;
+		})
+		.toBeGreaterThan(1);
+	await expect(lines.filter({ hasText: 'severity: SEV2 → SEV1' })).toHaveCount(1);
+});
