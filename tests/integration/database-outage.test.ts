@@ -7,6 +7,8 @@ import { PROJECT_ROOT } from '../../server/config';
 import { memoryLogger } from '../../server/logger';
 import { startVigiles, type Vigiles } from '../../server/main';
 import { engines } from '../support/engines';
+import postgres from 'postgres';
+import { databaseArgs, runCli, startServeProcess } from '../support/cli-process';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { connectClient, until, type SyncClient } from '../support/sync-client';
 
@@ -89,5 +91,62 @@ describe.each(engines().filter((engine) => engine === 'postgres'))('the database
 		expect(logger.lines.some((l) => l.includes('database unavailable; holding log writes and retrying'))).toBe(true);
 		expect((await vigiles.verifier.verify(incident.id)).ok).toBe(true);
 		fs.rmSync(scratch, { recursive: true, force: true });
+	}, 120_000);
+
+	it('the server survives its database connections being killed mid-write, and loses nothing', async () => {
+		cluster = await startPrivatePostgres();
+		const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vigiles-kill-'));
+		const database = { engine: 'postgres' as const, config: { databaseUrl: cluster.url, dataDir: scratch }, drop: async () => {} };
+		const { args, env } = databaseArgs(database);
+		const created = await runCli(['user', 'create', '--email', 'k@outage.example', '--name', 'Kim', '--password-stdin', ...args], { env, input: 'outage-password' });
+		expect(created.code, created.stderr).toBe(0);
+		const serve = await startServeProcess([...args, '--signing-key', path.join(scratch, 'key.pem')], env);
+		try {
+			const login = await fetch(`${serve.url}/api/auth/login`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ email: 'k@outage.example', password: 'outage-password' })
+			});
+			const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+			const incident = await fetch(`${serve.url}/api/incidents`, {
+				method: 'POST',
+				headers: { cookie, 'content-type': 'application/json' },
+				body: JSON.stringify({ title: 'Connection kills', kind: 'outage', severity: 2 })
+			}).then((r) => r.json());
+			const writers = [0, 1, 2, 3].map(() => connectClient(serve.url.replace('http', 'ws'), incident.id, cookie));
+			const watcher = connectClient(serve.url.replace('http', 'ws'), incident.id, cookie);
+			clients.push(...writers, watcher);
+			await Promise.all(clients.map((c) => c.synced()));
+			let n = 0;
+			const timer = setInterval(() => {
+				for (const writer of writers) {
+					addEntry(writer.doc, { id: `k${n}`, text: `write ${n++}`, occurredAt: new Date().toISOString(), occurredOffset: 'Z', precision: 'exact', writtenAt: new Date().toISOString() });
+				}
+			}, 10);
+			const admin = postgres(cluster.url, { max: 1, onnotice: () => {} });
+			try {
+				for (let round = 0; round < 20; round++) {
+					await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 200));
+					await admin`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'vigiles'`;
+				}
+			} finally {
+				clearInterval(timer);
+				await admin.end();
+			}
+			expect(serve.child.exitCode).toBeNull();
+			await until(() => readEntries(watcher.doc).length === n, 30_000, 'every write after the kills');
+			let added = 0;
+			for (let after = 0; ; ) {
+				const page = await fetch(`${serve.url}/api/incidents/${incident.id}/log?after=${after}&limit=1000`, { headers: { cookie } }).then((r) => r.json());
+				added += page.events.filter((e: { type: string }) => e.type === 'entry.added').length;
+				if (page.events.length === 0) break;
+				after = page.events[page.events.length - 1].seq;
+			}
+			expect(added).toBe(n);
+		} finally {
+			const exit = await serve.stop('SIGTERM');
+			expect(exit.code).toBe(0);
+			fs.rmSync(scratch, { recursive: true, force: true });
+		}
 	}, 120_000);
 });
