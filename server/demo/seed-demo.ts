@@ -8,7 +8,6 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { nanoid } from 'nanoid';
 import { z } from 'zod';
-import { addEntry, metaMap } from '../../src/lib/shared/doc-schema';
 import { PROJECT_ROOT } from '../config';
 import type { Vigiles } from '../main';
 
@@ -40,18 +39,19 @@ export async function seedDemo(vigiles: Vigiles): Promise<{ email: string; passw
 	});
 	const actor = { id: admin.id, name: admin.name };
 	for (const entry of timeline.entries) {
-		await vigiles.rooms.change(incident.id, actor, (doc) =>
-			addEntry(doc, {
+		await vigiles.rooms.change(incident.id, actor, {
+			type: 'entry.add',
+			entry: {
 				id: nanoid(10),
 				text: `${entry.team}: ${entry.text}`,
 				occurredAt: new Date(entry.occurredAt).toISOString(),
 				occurredOffset: 'Z',
 				precision: 'minute',
 				writtenAt: new Date().toISOString()
-			})
-		);
+			}
+		});
 	}
 	// The timeline ends with service restored.
-	await vigiles.rooms.change(incident.id, actor, (doc) => metaMap(doc).set('status', 'resolved'));
+	await vigiles.rooms.change(incident.id, actor, { type: 'meta.set', field: 'status', value: 'resolved' });
 	return { email: DEMO_EMAIL, password, incidentId: incident.id };
 }

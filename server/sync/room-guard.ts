@@ -10,7 +10,7 @@ import { ProtocolError } from '../../src/lib/shared/protocol';
 import type { ChangeItem } from '../log/log-store';
 import type { Logger } from '../logger';
 import type { Connection } from './connection';
-import { ForbiddenChangeError, isEmptyUpdate } from './staging';
+import { ForbiddenChangeError, MissingDependencyError } from './staging';
 
 const SECURITY_EVENTS_PER_MINUTE = 10;
 
@@ -27,7 +27,15 @@ export class RoomGuard {
 
 	/** Closes a connection whose message was refused, with the close code that says why. */
 	refuse(conn: Connection, error: unknown): void {
-		if (error instanceof ProtocolError) {
+		if (error instanceof MissingDependencyError) {
+			// Honest clients meet this in a reconnect race; a resync cures it, so it is no security event.
+			this.logger.info('asking a connection to resync: its update depends on content the server does not have', {
+				incidentId: this.incidentId,
+				userId: conn.user.id,
+				reason: error.message
+			});
+			conn.close(CLOSE_CODES.RESYNC, 'an update depends on changes the server does not have; resyncing');
+		} else if (error instanceof ProtocolError) {
 			this.warn('closing a connection that sent a malformed message', conn, error.message);
 			this.securityEvent(conn, `malformed message: ${error.message}`);
 			conn.close(CLOSE_CODES.BAD_MESSAGE, error.message);
@@ -39,6 +47,14 @@ export class RoomGuard {
 			this.logger.error('unexpected error handling a sync message', { incidentId: this.incidentId, error });
 			conn.close(CLOSE_CODES.BAD_MESSAGE, 'the server could not process this message');
 		}
+	}
+
+	/** An update that would have taken longer than its budget to apply: refused, recorded, closed. */
+	tooCostly(conn: Connection): void {
+		const reason = 'an update would have taken the server too long to apply';
+		this.warn('closing a connection whose update was too costly to apply', conn, reason);
+		this.securityEvent(conn, reason);
+		conn.close(CLOSE_CODES.TOO_COSTLY, reason);
 	}
 
 	/** The peer broke the WebSocket protocol itself: record it and cut the connection. */
@@ -56,7 +72,8 @@ export class RoomGuard {
 	 * every client sends is not counted.
 	 */
 	dropWrite(conn: Connection, kind: string, update: Uint8Array): void {
-		if (isEmptyUpdate(update)) return;
+		// The empty update is two zero bytes (no structs, no deletes); nothing else is decoded here.
+		if (update.length <= 2 && update.every((b) => b === 0)) return;
 		conn.droppedWrites++;
 		if (conn.droppedWrites <= 3 || conn.droppedWrites % 100 === 0) {
 			this.logger.warn('dropped a write from a read-only connection', {

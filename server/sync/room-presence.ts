@@ -5,13 +5,21 @@
  *     clientIDs another live connection speaks for, or that belong to another user, are echoes
  *     or forgeries: dropped, not punished;
  *   - a connection claims a clientID with its first non-null state for it;
- *   - the `user` field of every accepted state is set from the session (id, name, colour, role).
+ *   - the `user` field of every accepted state is set from the session (id, name, colour, role);
+ *   - a claimed clientID is reserved for its user in the document too (`onClaim`), so nobody can
+ *     read a colleague's clientID from presence and squat on it to lock them out of writing.
  */
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import { encodeAwareness } from '../../src/lib/shared/protocol';
 import { decodeAwarenessUpdate, encodeAwarenessEntries, userColor } from './awareness-filter';
 import type { Connection } from './connection';
+
+/**
+ * How many clientIDs one connection may speak for. A browser tab has one; a few more leave room
+ * for clients that run several documents over one socket.
+ */
+const MAX_CLIENTS_PER_CONNECTION = 4;
 
 export class RoomPresence {
 	private readonly awareness: awarenessProtocol.Awareness;
@@ -24,6 +32,8 @@ export class RoomPresence {
 		doc: Y.Doc,
 		/** clientID → userId from the document's bindings: presence may not contradict them. */
 		private readonly documentOwner: (clientId: number) => string | undefined,
+		/** A connection claimed a clientID; from now on only its user may write under it. */
+		private readonly onClaim: (clientId: number, userId: string) => void,
 		private readonly broadcast: (frame: Uint8Array) => void
 	) {
 		this.awareness = new awarenessProtocol.Awareness(doc);
@@ -47,8 +57,12 @@ export class RoomPresence {
 			if (reservedFor !== undefined && reservedFor !== conn.user.id) continue;
 			if (liveOwner === undefined) {
 				if (entry.state === null) continue;
+				if (conn.awarenessClients.size >= MAX_CLIENTS_PER_CONNECTION) continue;
 				this.owners.set(entry.clientId, conn);
-				this.claimedBy.set(entry.clientId, conn.user.id);
+				if (!this.claimedBy.has(entry.clientId)) {
+					this.claimedBy.set(entry.clientId, conn.user.id);
+					this.onClaim(entry.clientId, conn.user.id);
+				}
 				conn.awarenessClients.add(entry.clientId);
 			}
 			if (entry.state !== null) {

@@ -9,7 +9,7 @@ import type { Logger } from '../logger';
 import type { Connection } from './connection';
 import { Room, type Actor } from './room';
 import type { AppendedRow, CheckpointRecord } from '../log/log-store';
-import type * as Y from 'yjs';
+import type { ServerChange } from '../../src/lib/shared/doc-schema';
 
 export const IDLE_UNLOAD_MS = 30_000;
 
@@ -79,10 +79,10 @@ export class RoomRegistry {
 	}
 
 	/** A server-side change on a user's behalf, through the room's log path. */
-	async change(incidentId: string, actor: Actor, mutate: (doc: Y.Doc) => void): Promise<AppendedRow | null> {
+	async change(incidentId: string, actor: Actor, change: ServerChange): Promise<AppendedRow | null> {
 		const room = await this.get(incidentId);
 		try {
-			return await room.change(actor, mutate);
+			return await room.change(actor, change);
 		} finally {
 			if (room.size === 0) this.scheduleUnload(room);
 		}

@@ -1,38 +1,33 @@
 /**
- * One incident's live room: its document, the connections in it, and the path every change
- * takes — validate → append to the log (group commit) → apply → relay.
+ * One incident's live room: the connections in it, and the path every change takes —
+ * judge (in the document worker) → append to the log (group commit) → apply → relay.
  *
- * Two documents, so no client ever sees a state the log lacks:
- *   `doc`      the committed state. Sync replies are computed from it, and updates are applied
- *              to it only after their log rows are committed.
- *   `staging`  `doc` plus the accepted updates still waiting for their commit. Each inbound
- *              update is checked against it (is it new? who may write it? what did it change?).
- * Relays carry the inbound update bytes exactly as the client sent them, in log order, so a
- * replay of the log from seq 1 rebuilds the same document every client has.
+ * The room's Yjs documents live in its worker (doc-engine.ts, doc-worker.ts):
+ *   committed  what the log holds. Sync replies are computed from it, and updates reach it only
+ *              after their rows are committed, so no client ever sees a state the log lacks.
+ *   staging    committed plus accepted updates still waiting for their commit; each inbound
+ *              update is judged against it (new? whose? what did it change?).
+ * Updates are judged one at a time in arrival order, so log order is arrival order. Relays
+ * carry the inbound update bytes exactly as the client sent them, in log order, so a replay of
+ * the log from seq 1 rebuilds the same document every client has.
  *
- * Beside updates, the room appends security events (refused writes) and signed checkpoints
- * (CheckpointTimer), and saves a snapshot every SNAPSHOT_EVERY rows to speed up the next load.
+ * Beside updates the room appends security events (RoomGuard) and signed checkpoints
+ * (CheckpointTimer), and saves a snapshot every SNAPSHOT_EVERY rows for the next load.
  */
 import * as Y from 'yjs';
 import { rowTypeFor, summarizeChanges } from '../../src/lib/shared/changes';
 import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
-import {
-	encodeLogEvent,
-	encodeSyncStep1,
-	encodeSyncStep2,
-	encodeSyncUpdate,
-	parseClientMessage,
-	ProtocolError,
-	type LogEvent
-} from '../../src/lib/shared/protocol';
+import type { ServerChange } from '../../src/lib/shared/doc-schema';
+import { encodeLogEvent, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, parseClientMessage, type LogEvent } from '../../src/lib/shared/protocol';
 import { CheckpointTimer, CHECKPOINT_INTERVAL_MS } from '../log/checkpoint-timer';
 import { GroupCommit, type Committed } from '../log/group-commit';
-import { IncidentNotFoundError, type AppendedRow, type AppendItem, type CheckpointRecord, type LogStore } from '../log/log-store';
+import { IncidentNotFoundError, type AppendedRow, type CheckpointRecord, type LogStore } from '../log/log-store';
 import type { Logger } from '../logger';
 import type { Connection, ConnectionHandler } from './connection';
-import { RoomPresence } from './room-presence';
+import { DocEngine, EngineStoppedError } from './doc-engine';
 import { RoomGuard } from './room-guard';
-import { ForbiddenChangeError, Staging, StagingCorruptedError, type Judgement } from './staging';
+import { RoomPresence } from './room-presence';
+import { ForbiddenChangeError, type Judgement } from './staging';
 
 export { ForbiddenChangeError };
 
@@ -47,11 +42,11 @@ export interface RoomDeps {
 	now?: () => Date;
 	checkpointIntervalMs?: number;
 	snapshotEvery?: number;
-	/** Accepted changes waiting for their commit before the room stops reading (default 2000). */
+	/** Changes accepted but not yet committed before the room stops reading (default 2000). */
 	commitQueueLimit?: number;
 	/** Called with each checkpoint after it is committed (to publish a copy elsewhere). */
 	onCheckpoint?(checkpoint: CheckpointRecord): void;
-	/** The room cannot go on (a commit failed for good); the registry forgets it. */
+	/** The room cannot go on (a commit failed for good, its worker was stopped); the registry forgets it. */
 	onBroken(room: Room): void;
 	/** The last connection left. */
 	onEmpty(room: Room): void;
@@ -64,51 +59,61 @@ interface AppendContext {
 }
 
 export const SNAPSHOT_EVERY = 1000;
+const QUEUE_LIMIT = 2000;
 
 export class Room implements ConnectionHandler {
-	readonly doc: Y.Doc;
-	private readonly staging: Staging;
 	private readonly presence: RoomPresence;
 	private readonly connections = new Set<Connection>();
 	private readonly commit: GroupCommit<AppendContext>;
 	private readonly checkpoints: CheckpointTimer;
+	private readonly guard: RoomGuard;
+	/** The tail of the judging chain: updates are judged one at a time, in arrival order. */
+	private judging: Promise<unknown> = Promise.resolve();
+	private judgingCount = 0;
+	private readonly queueLimit: number;
 	private paused = false;
 	private brokenFlag = false;
 	private lastSnapshotSeq: number;
-	private readonly guard: RoomGuard;
 	private readonly now: () => Date;
 
 	private constructor(
 		readonly incidentId: string,
-		doc: Y.Doc,
+		private readonly engine: DocEngine,
 		/** The seq of the last committed row. */
 		public headSeq: number,
 		snapshotSeq: number,
 		lastCheckpoint: CheckpointRecord | null,
-		/** clientID → userId, committed plus pending. */
+		/** clientID → userId as the log binds them (and as judged since), for presence. */
 		private readonly bindings: Map<number, string>,
 		private readonly deps: RoomDeps
 	) {
 		this.now = deps.now ?? (() => new Date());
-		this.doc = doc;
 		this.lastSnapshotSeq = snapshotSeq;
-		this.staging = new Staging(doc);
+		this.queueLimit = deps.commitQueueLimit ?? QUEUE_LIMIT;
+		// A security event takes its place after every update received before it, like an update.
 		this.guard = new RoomGuard(incidentId, deps.logger, this.now, (item, conn) => {
-			if (this.brokenFlag) return;
-			this.commit.push(item, { conn, update: null, actor: { id: conn.user.id, name: conn.user.name } }).catch(() => {});
+			this.judging = this.judging.then(() => {
+				if (this.brokenFlag) return;
+				this.commit.push(item, { conn, update: null, actor: { id: conn.user.id, name: conn.user.name } }).catch(() => {});
+			});
 		});
-		this.presence = new RoomPresence(doc, (clientId) => this.bindings.get(clientId), (frame) => {
-			for (const conn of this.connections) conn.send(frame);
-		});
+		this.presence = new RoomPresence(
+			new Y.Doc(),
+			(clientId) => this.bindings.get(clientId),
+			(clientId, userId) => this.engine.claim(clientId, userId),
+			(frame) => {
+				for (const conn of this.connections) conn.send(frame);
+			}
+		);
 		this.commit = new GroupCommit<AppendContext>({
 			// A retried batch may have committed just before the connection broke; the store checks.
 			append: (items, retry) => deps.log.append(incidentId, items, retry ? { committedHead: this.headSeq } : undefined),
 			committed: (batch) => this.onCommitted(batch),
 			failed: (error, dropped) => this.onCommitFailed(error, dropped.length),
-			pressure: (high) => this.setPaused(high),
+			// The room watches its whole backlog (judging and committing) itself: checkPressure().
+			pressure: () => {},
 			logger: deps.logger,
-			highWater: deps.commitQueueLimit,
-			lowWater: deps.commitQueueLimit === undefined ? undefined : Math.floor(deps.commitQueueLimit / 4)
+			highWater: Number.POSITIVE_INFINITY
 		});
 		// The row recording a checkpoint at seq S is S + 1.
 		this.checkpoints = new CheckpointTimer(
@@ -116,23 +121,38 @@ export class Room implements ConnectionHandler {
 			lastCheckpoint ? Date.parse(lastCheckpoint.at) : 0,
 			lastCheckpoint ? lastCheckpoint.seq + 1 : 0,
 			headSeq,
-			() => this.pushCheckpoint()
+			() => void this.pushCheckpoint()
 		);
 	}
 
-	/** Loads the committed state: the latest snapshot, then every document update after it in seq order. */
+	/**
+	 * Loads the committed state into a new document worker: the latest snapshot, then every
+	 * document update after it in seq order. A log too costly to replay stops the worker
+	 * (EngineStoppedError) instead of the server.
+	 */
 	static async load(incidentId: string, deps: RoomDeps): Promise<Room> {
 		const headSeq = await deps.log.headSeq(incidentId);
 		if (headSeq === null) throw new IncidentNotFoundError(incidentId);
 		const snapshot = await deps.log.latestSnapshot(incidentId, headSeq);
-		const rows = await deps.log.updatesAfter(incidentId, snapshot?.seq ?? 0, headSeq);
-		const doc = new Y.Doc();
-		doc.transact(() => {
-			if (snapshot) Y.applyUpdate(doc, snapshot.state, 'log');
-			for (const row of rows) Y.applyUpdate(doc, row.update, 'log');
-		});
-		const [bindings, lastCheckpoint] = await Promise.all([deps.log.clientBindings(incidentId), deps.log.lastCheckpoint(incidentId)]);
-		return new Room(incidentId, doc, headSeq, snapshot?.seq ?? 0, lastCheckpoint, bindings, deps);
+		const [rows, bindings, lastCheckpoint] = await Promise.all([
+			deps.log.updatesAfter(incidentId, snapshot?.seq ?? 0, headSeq),
+			deps.log.clientBindings(incidentId),
+			deps.log.lastCheckpoint(incidentId)
+		]);
+		let room: Room | null = null;
+		const engine = new DocEngine((error) => room?.onEngineStopped(error));
+		try {
+			await engine.load(
+				snapshot?.state ?? null,
+				rows.map((row) => row.update),
+				[...bindings]
+			);
+		} catch (error) {
+			engine.destroy();
+			throw error;
+		}
+		room = new Room(incidentId, engine, headSeq, snapshot?.seq ?? 0, lastCheckpoint, bindings, deps);
+		return room;
 	}
 
 	get broken(): boolean {
@@ -143,9 +163,9 @@ export class Room implements ConnectionHandler {
 		return this.connections.size;
 	}
 
-	/** Changes accepted but not yet committed. */
-	get pendingCommits(): number {
-		return this.commit.size;
+	/** Changes received but not yet committed: being judged, or waiting for their commit. */
+	get backlog(): number {
+		return this.judgingCount + this.commit.size;
 	}
 
 	join(conn: Connection): void {
@@ -156,7 +176,10 @@ export class Room implements ConnectionHandler {
 		this.connections.add(conn);
 		if (this.paused) conn.pause();
 		conn.onClose(() => this.leave(conn));
-		conn.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
+		this.engine.stateVector().then(
+			(stateVector) => conn.send(encodeSyncStep1(stateVector)),
+			() => {}
+		);
 		const present = this.presence.snapshotFrame();
 		if (present) conn.send(present);
 	}
@@ -171,12 +194,17 @@ export class Room implements ConnectionHandler {
 			const message = parseClientMessage(frame);
 			switch (message.type) {
 				case 'sync-step1':
-					conn.send(encodeSyncStep2(this.diffFor(message.stateVector)));
+					this.engine.diff(message.stateVector).then(
+						(update) => conn.send(encodeSyncStep2(update)),
+						(error) => {
+							if (!(error instanceof EngineStoppedError)) this.guard.refuse(conn, error);
+						}
+					);
 					break;
 				case 'sync-step2':
 				case 'sync-update':
 					if (conn.readOnly) this.guard.dropWrite(conn, message.type, message.update);
-					else this.submit(conn, message.update, { id: conn.user.id, name: conn.user.name })?.catch(() => {});
+					else this.submit(conn, message.update, { id: conn.user.id, name: conn.user.name }).catch(() => {});
 					break;
 				case 'awareness':
 					this.presence.accept(conn, message.update);
@@ -198,18 +226,13 @@ export class Room implements ConnectionHandler {
 	}
 
 	/**
-	 * A change made by the server on a user's behalf (a command, the demo). `mutate` edits a copy
-	 * of the current state under a fresh clientID bound to `actor`; the result goes through the
-	 * same path as a client's update. Resolves once committed (null if it changed nothing).
+	 * A change made by the server on a user's behalf (a command, the demo): made by the worker on
+	 * the staged state under a fresh clientID bound to `actor`, then judged, logged and relayed
+	 * like a client's update. Resolves once committed (null if it changed nothing).
 	 */
-	async change(actor: Actor, mutate: (doc: Y.Doc) => void): Promise<AppendedRow | null> {
-		const scratch = this.staging.copy();
-		const updates: Uint8Array[] = [];
-		scratch.on('update', (update: Uint8Array) => updates.push(update));
-		mutate(scratch);
-		scratch.destroy();
-		if (updates.length === 0) return null;
-		return (await this.submit(null, Y.mergeUpdates(updates), actor)) ?? null;
+	async change(actor: Actor, change: ServerChange): Promise<AppendedRow | null> {
+		const update = await this.engine.serverChange(change);
+		return update ? this.submit(null, update, actor) : null;
 	}
 
 	/** Closes every connection of this session (signed out, expired). */
@@ -233,9 +256,10 @@ export class Room implements ConnectionHandler {
 		return drained;
 	}
 
-	/** Resolves when every accepted change is committed. */
-	drain(): Promise<void> {
-		return this.commit.drain();
+	/** Resolves when every change received so far is judged and committed. */
+	async drain(): Promise<void> {
+		await this.judging.catch(() => {});
+		await this.commit.drain();
 	}
 
 	/**
@@ -243,7 +267,7 @@ export class Room implements ConnectionHandler {
 	 * last ones: what a room does before it is unloaded.
 	 */
 	async settle(): Promise<void> {
-		await this.commit.drain();
+		await this.drain();
 		if (this.brokenFlag) return;
 		if (this.checkpoints.pending) {
 			this.checkpoints.requested();
@@ -256,40 +280,46 @@ export class Room implements ConnectionHandler {
 	destroy(): void {
 		this.checkpoints.stop();
 		this.presence.destroy();
-		this.staging.destroy();
-		this.doc.destroy();
-	}
-
-	private diffFor(stateVector: Uint8Array): Uint8Array {
-		try {
-			Y.decodeStateVector(stateVector);
-			return Y.encodeStateAsUpdate(this.doc, stateVector);
-		} catch (error) {
-			throw new ProtocolError(`state vector could not be decoded: ${(error as Error).message}`);
-		}
+		this.engine.destroy();
 	}
 
 	/**
-	 * Validates an update and queues it for the log. Returns null when it adds nothing (a
-	 * reconnecting client re-sending what the server has): no row, no relay.
-	 * Throws ProtocolError / ForbiddenChangeError before anything changed.
+	 * Queues an update to be judged after every update received before it, then appended.
+	 * Rejects (after closing the sender) if it is malformed, forbidden or too costly.
 	 */
-	private submit(conn: Connection | null, update: Uint8Array, actor: Actor): Promise<AppendedRow> | null {
+	private submit(conn: Connection | null, update: Uint8Array, actor: Actor): Promise<AppendedRow | null> {
+		this.judgingCount++;
+		this.checkPressure();
+		// The chain waits for each judgement, not for each commit: commits are grouped behind it.
+		const queued = this.judging.then(() => this.judgeAndQueue(conn, update, actor));
+		this.judging = queued.catch(() => {});
+		return queued.then((entry) => (entry ? entry.committed : null));
+	}
+
+	/** Judges an update; if it is new, queues it for the log and returns the promise of its commit. */
+	private async judgeAndQueue(
+		conn: Connection | null,
+		update: Uint8Array,
+		actor: Actor
+	): Promise<{ committed: Promise<AppendedRow> } | null> {
 		let judged: Judgement | null;
 		try {
-			judged = this.staging.apply(update, actor.id, (client) => this.bindings.get(client), conn ?? 'server');
+			if (this.brokenFlag) throw new EngineStoppedError('the room is reloading', false);
+			judged = await this.engine.judge(update, actor.id);
 		} catch (error) {
-			if (error instanceof StagingCorruptedError) {
-				this.staging.rebuild(
-					this.doc,
-					this.commit.pending().flatMap(({ context }) => (context.update ? [context.update] : []))
-				);
+			if (conn) {
+				if (error instanceof EngineStoppedError && error.overran) this.guard.tooCostly(conn);
+				else if (!(error instanceof EngineStoppedError)) this.guard.refuse(conn, error);
 			}
 			throw error;
+		} finally {
+			// Counted as judging until here, and as waiting for its commit from the push below.
+			this.judgingCount--;
+			this.checkPressure();
 		}
 		if (!judged) return null;
 		for (const client of judged.newClientIds) this.bindings.set(client, actor.id);
-		return this.commit.push(
+		const committed = this.commit.push(
 			{
 				at: this.now(),
 				actorId: actor.id,
@@ -302,6 +332,7 @@ export class Room implements ConnectionHandler {
 			},
 			{ conn, update, actor }
 		);
+		return { committed };
 	}
 
 	private pushCheckpoint(): Promise<void> {
@@ -314,9 +345,9 @@ export class Room implements ConnectionHandler {
 	}
 
 	private onCommitted(batch: Committed<AppendContext>[]): void {
+		this.engine.commit(batch.flatMap(({ context }) => (context.update ? [context.update] : [])));
 		for (const { context, row } of batch) {
 			this.headSeq = row.seq;
-			if (context.update) Y.applyUpdate(this.doc, context.update, 'log');
 			const syncFrame = context.update ? encodeSyncUpdate(context.update) : null;
 			const event: LogEvent = {
 				seq: row.seq,
@@ -338,22 +369,21 @@ export class Room implements ConnectionHandler {
 			}
 		}
 		this.checkpoints.committed(batch.map((b) => b.row));
+		this.checkPressure();
 		if (this.headSeq - this.lastSnapshotSeq >= (this.deps.snapshotEvery ?? SNAPSHOT_EVERY)) void this.saveSnapshot();
 	}
 
 	/** Snapshots are a cache: a failure to save one is logged and otherwise ignored. */
 	private async saveSnapshot(): Promise<void> {
 		const seq = this.headSeq;
-		const state = Y.encodeStateAsUpdate(this.doc);
 		this.lastSnapshotSeq = seq;
 		try {
+			// The worker answers in order, after every commit sent so far: this is the state at `seq`.
+			const state = await this.engine.snapshot();
 			await this.deps.log.saveSnapshot(this.incidentId, seq, state);
 		} catch (error) {
-			this.deps.logger.warn('could not save a snapshot; the next load replays more of the log', {
-				incidentId: this.incidentId,
-				seq,
-				error
-			});
+			if (error instanceof EngineStoppedError) return;
+			this.deps.logger.warn('could not save a snapshot; the next load replays more of the log', { incidentId: this.incidentId, seq, error });
 		}
 	}
 
@@ -363,12 +393,31 @@ export class Room implements ConnectionHandler {
 			dropped,
 			error
 		});
+		this.breakRoom('the server could not record a change; reconnecting');
+	}
+
+	/**
+	 * The worker was stopped (an update or the load overran its budget, or it failed). What was
+	 * already accepted is committed; then everyone reconnects to a room reloaded from the log.
+	 */
+	private onEngineStopped(error: EngineStoppedError): void {
+		if (this.brokenFlag || error.message === 'the room closed') return;
+		this.deps.logger.warn('the room\'s document worker stopped; reloading the room from the log', { incidentId: this.incidentId, reason: error.message });
+		void this.commit.drain().finally(() => this.breakRoom('the room is reloading; reconnecting'));
+	}
+
+	private breakRoom(reason: string): void {
+		if (this.brokenFlag) return;
 		this.brokenFlag = true;
-		for (const conn of this.connections) conn.close(CLOSE_CODES.RESYNC, 'the server could not record a change; reconnecting');
+		for (const conn of this.connections) conn.close(CLOSE_CODES.RESYNC, reason);
 		this.deps.onBroken(this);
 	}
 
-	private setPaused(paused: boolean): void {
+	/** Stops reading from every socket while the backlog is at its limit; resumes below a quarter. */
+	private checkPressure(): void {
+		const backlog = this.backlog;
+		const paused = this.paused ? backlog > this.queueLimit / 4 : backlog >= this.queueLimit;
+		if (paused === this.paused) return;
 		this.paused = paused;
 		for (const conn of this.connections) {
 			if (paused) conn.pause();

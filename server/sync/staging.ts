@@ -16,6 +16,17 @@ export class ForbiddenChangeError extends Error {
 	override name = 'ForbiddenChangeError';
 }
 
+/**
+ * An update that depends on content the server does not have (a gap in a client's clocks, a
+ * reference to an unknown item, a deletion of unknown content). Yjs would hold it "pending";
+ * the server refuses it instead and asks the client to resync, so its documents never hold
+ * pending content and every client and every replay integrates exactly the same updates.
+ * An honest client meets this only in a race right after reconnecting, and a resync cures it.
+ */
+export class MissingDependencyError extends Error {
+	override name = 'MissingDependencyError';
+}
+
 export interface Judgement {
 	changes: Change[];
 	/** clientIDs this update introduces; the caller binds them to the actor. */
@@ -44,8 +55,10 @@ export class Staging {
 	 * Returns null for a repeat; throws before changing anything for a malformed or forbidden one.
 	 */
 	apply(update: Uint8Array, actorId: string, ownerOf: (clientId: number) => string | undefined, origin: unknown): Judgement | null {
+		const decoded = decode(update);
+		checkDependencies(decoded, this.doc.store);
 		const newClientIds: number[] = [];
-		for (const [client, end] of contentRanges(update)) {
+		for (const [client, end] of contentRanges(decoded)) {
 			if (end <= Y.getState(this.doc.store, client)) continue;
 			const owner = ownerOf(client);
 			if (owner !== undefined && owner !== actorId) {
@@ -54,37 +67,39 @@ export class Staging {
 			if (owner === undefined) newClientIds.push(client);
 		}
 
-		const store = this.doc.store;
-		const pendingBefore = [store.pendingStructs, store.pendingDs];
+		const pendingBefore = pendingBytes(this.doc);
 		this.lastOutcome = null;
 		try {
 			Y.applyUpdate(this.doc, update, origin);
+			const outcome = this.lastOutcome as TransactionOutcome | null;
+			// Content that waits for something missing changes no state yet, but it is new: it must
+			// be logged, or a replay would lack it. Compared by value: Yjs rewrites the pending
+			// delete set on every transaction even when nothing in it changed.
+			if (!sameBytes(pendingBefore, pendingBytes(this.doc))) {
+				// checkDependencies should have refused this; never let pending content in.
+				throw new MissingDependencyError('the update left content waiting for something the server does not have');
+			}
+			if (!outcome?.novel) return null;
+			const changes: Change[] = outcome && outcome.changes.length > 0 ? outcome.changes : [{ type: 'doc.changed' }];
+			return {
+				changes,
+				newClientIds,
+				meta: changes.some((c) => c.type === 'field.changed') ? readMeta(this.doc) : undefined
+			};
 		} catch (error) {
-			throw new StagingCorruptedError(`update could not be applied: ${(error as Error).message}`);
+			// Whatever threw after the update began to apply, staging may now hold part of it.
+			throw new StagingCorruptedError(`update could not be applied: ${(error as Error).message}`, { cause: error });
 		}
-		const outcome = this.lastOutcome as TransactionOutcome | null;
-		// An update whose content waits for something missing changes no state yet, but it is new.
-		const pendingChanged = store.pendingStructs !== pendingBefore[0] || store.pendingDs !== pendingBefore[1];
-		if (!outcome?.novel && !pendingChanged) return null;
-		const changes: Change[] = outcome && outcome.changes.length > 0 ? outcome.changes : [{ type: 'doc.changed' }];
-		return {
-			changes,
-			newClientIds,
-			meta: changes.some((c) => c.type === 'field.changed') ? readMeta(this.doc) : undefined
-		};
 	}
 
-	/** A copy of the staged state, for a server-side change to be made on. */
-	copy(): Y.Doc {
-		return cloneDoc(this.doc);
+	/** Applies already-accepted updates again, in order (rebuilding after a failure). */
+	replay(updates: Uint8Array[]): void {
+		for (const update of updates) Y.applyUpdate(this.doc, update, 'rebuild');
 	}
 
-	/** Starts over from the committed state plus the updates still queued (after an apply threw halfway). */
-	rebuild(committed: Y.Doc, queued: Uint8Array[]): void {
-		this.destroy();
-		this.doc = cloneDoc(committed);
-		for (const update of queued) Y.applyUpdate(this.doc, update, 'rebuild');
-		this.stopWatching = this.watch();
+	/** The staged state as one update, for a server-side change to be made on. */
+	encode(): Uint8Array {
+		return Y.encodeStateAsUpdate(this.doc);
 	}
 
 	destroy(): void {
@@ -118,28 +133,84 @@ export function cloneDoc(doc: Y.Doc): Y.Doc {
 	return copy;
 }
 
+/** What the document holds in waiting (structs and deletes that lack a dependency), as bytes. */
+function pendingBytes(doc: Y.Doc): Uint8Array[] {
+	const store = doc.store;
+	return [store.pendingStructs?.update ?? new Uint8Array(0), store.pendingDs ?? new Uint8Array(0)];
+}
+
+function sameBytes(a: Uint8Array[], b: Uint8Array[]): boolean {
+	return a.length === b.length && a.every((bytes, i) => Buffer.compare(Buffer.from(bytes), Buffer.from(b[i])) === 0);
+}
+
 function sameState(a: Map<number, number>, b: Map<number, number>): boolean {
 	if (a.size !== b.size) return false;
 	for (const [client, clock] of a) if (b.get(client) !== clock) return false;
 	return true;
 }
 
-/** True for the empty update every client sends as its sync step 2 when it has nothing new. */
-export function isEmptyUpdate(update: Uint8Array): boolean {
-	return contentRanges(update).size === 0 && Y.decodeUpdate(update).ds.clients.size === 0;
-}
+type Decoded = ReturnType<typeof Y.decodeUpdate>;
 
-/**
- * For each clientID with structs in the update, the clock just past its last struct. Decoding
- * the whole update here is also the validation: malformed bytes throw before anything changes.
- */
-function contentRanges(update: Uint8Array): Map<number, number> {
-	let decoded: ReturnType<typeof Y.decodeUpdate>;
+/** Clocks beyond this are not real editing history; refusing them keeps arithmetic exact. */
+const MAX_CLOCK = 2 ** 31;
+
+/** Decoding the whole update is also the first validation: malformed bytes throw before anything changes. */
+function decode(update: Uint8Array): Decoded {
 	try {
-		decoded = Y.decodeUpdate(update);
+		return Y.decodeUpdate(update);
 	} catch (error) {
 		throw new ProtocolError(`update could not be decoded: ${(error as Error).message}`);
 	}
+}
+
+/**
+ * Refuses an update that Yjs would have to hold pending: structs that do not continue their
+ * client's clock, references (origin, right origin, parent) to items neither in the document
+ * nor in the update, and deletions of content neither has.
+ */
+function checkDependencies(decoded: Decoded, store: Y.Doc['store']): void {
+	const known = (client: number, clock: number) => clock < Y.getState(store, client) || inUpdate(client, clock);
+	const ranges = new Map<number, [number, number][]>();
+	for (const struct of decoded.structs) {
+		if (!(struct instanceof Y.Item) && !(struct instanceof Y.GC)) continue;
+		const { client, clock } = struct.id;
+		if (clock + struct.length > MAX_CLOCK) throw new ProtocolError(`clock ${clock} of client ${client} is out of range`);
+		const list = ranges.get(client) ?? [];
+		list.push([clock, clock + struct.length]);
+		ranges.set(client, list);
+	}
+	function inUpdate(client: number, clock: number): boolean {
+		return (ranges.get(client) ?? []).some(([from, to]) => clock >= from && clock < to);
+	}
+	for (const [client, list] of ranges) {
+		list.sort((a, b) => a[0] - b[0]);
+		let next = Y.getState(store, client);
+		for (const [from, to] of list) {
+			if (from > next) throw new MissingDependencyError(`content of client ${client} starts at clock ${from}, after a gap from ${next}`);
+			next = Math.max(next, to);
+		}
+	}
+	for (const struct of decoded.structs) {
+		if (!(struct instanceof Y.Item)) continue;
+		for (const ref of [struct.origin, struct.rightOrigin, struct.parent]) {
+			if (ref instanceof Y.ID && !known(ref.client, ref.clock)) {
+				throw new MissingDependencyError(`an item refers to ${ref.client}:${ref.clock}, which the server does not have`);
+			}
+		}
+	}
+	for (const [client, deletions] of decoded.ds.clients) {
+		for (const { clock, len } of deletions) {
+			if (clock + len > MAX_CLOCK) throw new ProtocolError(`deletion range of client ${client} is out of range`);
+			const end = clock + len;
+			if (end > Y.getState(store, client) && !((ranges.get(client) ?? []).some(([from, to]) => from <= Math.max(clock, Y.getState(store, client)) && to >= end))) {
+				throw new MissingDependencyError(`a deletion covers ${client}:${clock}..${end}, which the server does not have`);
+			}
+		}
+	}
+}
+
+/** For each clientID with structs in the update, the clock just past its last struct. */
+function contentRanges(decoded: Decoded): Map<number, number> {
 	const ends = new Map<number, number>();
 	for (const struct of decoded.structs) {
 		if (!(struct instanceof Y.Item) && !(struct instanceof Y.GC)) continue;

@@ -38,8 +38,9 @@ describe.each(engines())('export bundle and verify on %s', (engine) => {
 		incidentId = (await server.createIncident(responder)).id;
 		const room = await server.vigiles.rooms.get(incidentId);
 		for (let n = 0; n < 5; n++) {
-			await room.change({ id: responder.id, name: responder.name }, (doc) =>
-				addEntry(doc, { id: `e${n}`, text: `row ${n}`, occurredAt: new Date().toISOString(), occurredOffset: 'Z', precision: 'exact', writtenAt: new Date().toISOString() })
+			await room.change(
+				{ id: responder.id, name: responder.name },
+				{ type: 'entry.add', entry: { id: `e${n}`, text: `row ${n}`, occurredAt: new Date().toISOString(), occurredOffset: 'Z', precision: 'exact', writtenAt: new Date().toISOString() } }
 			);
 			if (n === 2) await room.settle();
 		}

@@ -195,9 +195,7 @@ describe.each(engines())('HTTP API on %s', (engine) => {
 		it('returns the newest rows below a seq with before, still in seq order', async () => {
 			const incident = await server.createIncident(responder);
 			for (const status of ['identified', 'monitoring', 'resolved']) {
-				await server.vigiles.rooms.change(incident.id, { id: responder.id, name: responder.name }, (doc) =>
-					doc.getMap('meta').set('status', status)
-				);
+				await server.vigiles.rooms.change(incident.id, { id: responder.id, name: responder.name }, { type: 'meta.set', field: 'status', value: status });
 			}
 			const tail = await server.api(observer, 'GET', `/api/incidents/${incident.id}/log?before=2147483647&limit=2`);
 			expect(tail.json.events.map((e: { seq: number }) => e.seq)).toEqual([3, 4]);

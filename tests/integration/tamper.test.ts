@@ -32,16 +32,17 @@ describe.each(engines())('tampering with the log on %s', (engine) => {
 		const { id } = await server.createIncident(alice);
 		const actor = { id: alice.id, name: alice.name };
 		const add = (n: number) =>
-			server.vigiles.rooms.change(id, actor, (doc) =>
-				addEntry(doc, {
+			server.vigiles.rooms.change(id, actor, {
+				type: 'entry.add',
+				entry: {
 					id: `e${n}`,
 					text: `entry number ${n}`,
 					occurredAt: new Date(Date.UTC(2018, 9, 21, 22, n)).toISOString(),
 					occurredOffset: 'Z',
 					precision: 'minute',
 					writtenAt: new Date().toISOString()
-				})
-			);
+				}
+			});
 		const room = await server.vigiles.rooms.get(id);
 		for (let n = 2; n <= 7; n++) await add(n);
 		await room.settle();

@@ -17,6 +17,10 @@ export const CLOSE_CODES = {
 	NOT_FOUND: 4404,
 	/** A message was larger than the server accepts. */
 	TOO_LARGE: 4413,
+	/** A change would have taken the server too long to apply (crafted to be expensive). */
+	TOO_COSTLY: 4422,
+	/** The connection sent more, or more costly, messages than the server accepts. */
+	TOO_MANY: 4429,
 	/** The server could not keep this room consistent (for example a commit failed for good); reconnect and resync. */
 	RESYNC: 4500,
 	/** The server is overloaded or the database is unavailable for too long; reconnect later. */
@@ -33,6 +37,8 @@ export const CLOSE_REASONS: Record<number, string> = {
 	[CLOSE_CODES.FORBIDDEN]: 'The server refused a change from this tab. Reload to continue.',
 	[CLOSE_CODES.NOT_FOUND]: 'This incident does not exist or you may not see it.',
 	[CLOSE_CODES.TOO_LARGE]: 'A change was too large for the server. Reload to continue.',
+	[CLOSE_CODES.TOO_COSTLY]: 'The server refused a change that would have taken it too long to apply. Reload to continue.',
+	[CLOSE_CODES.TOO_MANY]: 'This tab sent more than the server accepts at once. Reload to continue.',
 	[CLOSE_CODES.RESYNC]: 'The server asked this tab to resync; reconnecting.',
 	[CLOSE_CODES.TRY_AGAIN]: 'The server is busy; reconnecting.'
 };

@@ -197,3 +197,22 @@ function stringOr(value: unknown, fallback: string): string {
 function isoOrNull(value: unknown): string | null {
 	return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? value : null;
 }
+
+/**
+ * A change the server makes to the document on a user's behalf (a command, the demo), described
+ * as data so the room's document worker can make it on the staged state.
+ */
+export type ServerChange =
+	| { type: 'entry.add'; entry: EntryInit }
+	| { type: 'meta.set'; field: MetaField; value: string | number };
+
+export function applyServerChange(doc: Y.Doc, change: ServerChange): void {
+	switch (change.type) {
+		case 'entry.add':
+			addEntry(doc, change.entry);
+			break;
+		case 'meta.set':
+			metaMap(doc).set(change.field, change.value);
+			break;
+	}
+}

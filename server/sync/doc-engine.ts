@@ -1,0 +1,148 @@
+/**
+ * A room's handle on its document worker (doc-worker.ts). Every Yjs integration of an
+ * untrusted update happens there, under a time budget: when a request overruns it, the worker is
+ * terminated, every request in flight fails with EngineStoppedError, and the room reloads from
+ * the log. The thread that serves all other incidents never integrates client updates itself.
+ */
+import { Worker } from 'node:worker_threads';
+import type { ServerChange } from '../../src/lib/shared/doc-schema';
+import { ProtocolError } from '../../src/lib/shared/protocol';
+import type { EngineReply, EngineRequest } from './doc-engine-protocol';
+import { ForbiddenChangeError, MissingDependencyError, type Judgement } from './staging';
+
+/** The worker was stopped (a request overran its budget, or the room is closing). */
+export class EngineStoppedError extends Error {
+	override name = 'EngineStoppedError';
+	constructor(
+		message: string,
+		/** True when this request is the one that overran. */
+		readonly overran: boolean
+	) {
+		super(message);
+	}
+}
+
+export const BUDGETS = {
+	/** One client update: generous for a real 10,000-keystroke offline sync or a 2 MB paste. */
+	judgeMs: 1000,
+	/** Replaying an incident's log when its room opens. */
+	loadMs: 60_000,
+	/** Anything else (sync replies, snapshots). */
+	otherMs: 10_000
+};
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void; timer: NodeJS.Timeout };
+
+type Request = EngineRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+type Notice = Extract<EngineRequest, { id?: undefined }>;
+
+const WORKER = new URL('./doc-worker.mjs', import.meta.url);
+
+export class DocEngine {
+	private readonly worker: Worker;
+	private readonly pending = new Map<number, Pending>();
+	private nextId = 1;
+	private stoppedError: EngineStoppedError | null = null;
+
+	constructor(private readonly onStopped: (error: EngineStoppedError) => void) {
+		this.worker = new Worker(WORKER);
+		this.worker.unref();
+		this.worker.on('message', (reply: EngineReply) => this.settle(reply));
+		this.worker.on('error', (error) => this.stop(new EngineStoppedError(`the document worker failed: ${error.message}`, false)));
+		this.worker.on('exit', () => this.stop(new EngineStoppedError('the document worker exited', false)));
+	}
+
+	get stopped(): boolean {
+		return this.stoppedError !== null;
+	}
+
+	load(snapshot: Uint8Array | null, updates: Uint8Array[], owners: [number, string][]): Promise<void> {
+		return this.request({ op: 'load', snapshot, updates, owners }, BUDGETS.loadMs) as Promise<void>;
+	}
+
+	/** Judges and stages a client's update: null for a repeat, else what it changed. */
+	judge(update: Uint8Array, actorId: string): Promise<Judgement | null> {
+		return this.request({ op: 'judge', update, actorId }, BUDGETS.judgeMs) as Promise<Judgement | null>;
+	}
+
+	/** The committed state moves on by these updates (in log order). */
+	commit(updates: Uint8Array[]): void {
+		if (updates.length > 0) this.notify({ op: 'commit', updates });
+	}
+
+	/** A live connection claimed this clientID for its presence: nobody else may write under it. */
+	claim(clientId: number, userId: string): void {
+		this.notify({ op: 'claim', clientId, userId });
+	}
+
+	/** Staging starts again from the committed state plus these still-queued updates. */
+	rebuild(queued: Uint8Array[]): Promise<void> {
+		return this.request({ op: 'rebuild', queued }, BUDGETS.loadMs) as Promise<void>;
+	}
+
+	/** What a client with this state vector lacks of the committed state (a sync step 2). */
+	diff(stateVector: Uint8Array): Promise<Uint8Array> {
+		return this.request({ op: 'diff', stateVector }, BUDGETS.otherMs) as Promise<Uint8Array>;
+	}
+
+	stateVector(): Promise<Uint8Array> {
+		return this.request({ op: 'stateVector' }, BUDGETS.otherMs) as Promise<Uint8Array>;
+	}
+
+	/** The committed state, for a snapshot. */
+	snapshot(): Promise<Uint8Array> {
+		return this.request({ op: 'snapshot' }, BUDGETS.otherMs) as Promise<Uint8Array>;
+	}
+
+	/** The update that makes `change` on the staged state (null if it changes nothing). */
+	serverChange(change: ServerChange): Promise<Uint8Array | null> {
+		return this.request({ op: 'serverChange', change }, BUDGETS.otherMs) as Promise<Uint8Array | null>;
+	}
+
+	/** Stops the worker; requests in flight fail. */
+	destroy(): void {
+		this.stop(new EngineStoppedError('the room closed', false));
+	}
+
+	private request(request: Request, budgetMs: number): Promise<unknown> {
+		if (this.stoppedError) return Promise.reject(this.stoppedError);
+		const id = this.nextId++;
+		return new Promise((resolve, reject) => {
+			const timer = setTimeout(() => {
+				this.pending.delete(id);
+				reject(new EngineStoppedError(`the document worker took longer than ${budgetMs} ms for a ${request.op}`, true));
+				this.stop(new EngineStoppedError(`a ${request.op} overran its ${budgetMs} ms budget`, false));
+			}, budgetMs);
+			this.pending.set(id, { resolve, reject, timer });
+			this.worker.postMessage({ ...request, id } as EngineRequest);
+		});
+	}
+
+	private notify(notice: Notice): void {
+		if (!this.stoppedError) this.worker.postMessage(notice);
+	}
+
+	private settle(reply: EngineReply): void {
+		const pending = this.pending.get(reply.id);
+		if (!pending) return;
+		this.pending.delete(reply.id);
+		clearTimeout(pending.timer);
+		if (reply.ok) pending.resolve(reply.value);
+		else if (reply.error.kind === 'forbidden') pending.reject(new ForbiddenChangeError(reply.error.message, { cause: reply.error.cause }));
+		else if (reply.error.kind === 'dependency') pending.reject(new MissingDependencyError(reply.error.message));
+		else if (reply.error.kind === 'protocol') pending.reject(new ProtocolError(reply.error.message));
+		else pending.reject(new Error(`document worker: ${reply.error.message}`));
+	}
+
+	private stop(error: EngineStoppedError): void {
+		if (this.stoppedError) return;
+		this.stoppedError = error;
+		for (const [id, pending] of this.pending) {
+			clearTimeout(pending.timer);
+			pending.reject(error);
+			this.pending.delete(id);
+		}
+		void this.worker.terminate();
+		this.onStopped(error);
+	}
+}
