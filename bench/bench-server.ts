@@ -92,7 +92,8 @@ export async function startBenchServer(engine: BenchEngine): Promise<BenchServer
 			uiDir: path.join(PROJECT_ROOT, 'build'),
 			signingKeyFile: path.join(scratch, 'signing-key.pem'),
 			pinnedPublicKey: undefined,
-			checkpointUrl: undefined
+			checkpointUrl: undefined,
+			allowedOrigins: []
 		},
 		{ logger: memoryLogger(), serveUi: false }
 	);

@@ -11,7 +11,7 @@ import { buildBundle, writeBundle } from './log/export-bundle';
 import { IncidentVerifier } from './log/incident-verifier';
 import { SigningKeyError, trustedPublicKey } from './log/signing-key';
 import { DataDirLockedError } from './db/data-dir-lock';
-import { DatabaseUnavailableError, openDatabase } from './db/database';
+import { DatabaseInUseError, DatabaseUnavailableError, openDatabase } from './db/database';
 import { seedDemo } from './demo/seed-demo';
 import { emailField, nameField, passwordField } from './http/auth-routes';
 import { consoleLogger } from './logger';
@@ -268,7 +268,8 @@ main(process.argv.slice(2)).then(
 			error instanceof DataDirLockedError ||
 			error instanceof ConfigError ||
 			error instanceof SigningKeyError ||
-			error instanceof DatabaseUnavailableError
+			error instanceof DatabaseUnavailableError ||
+			error instanceof DatabaseInUseError
 		) {
 			console.error(`vigiles: ${error.message}`);
 			process.exit(1);

@@ -32,6 +32,8 @@ export interface ServerConfig extends DatabaseConfig, TrustConfig {
 	publicUrl: string | undefined;
 	/** Folder of the built UI (SvelteKit adapter-static output). */
 	uiDir: string;
+	/** Further browser origins allowed to use the API and the sync socket, e.g. a second hostname. */
+	allowedOrigins: string[];
 }
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -86,6 +88,10 @@ export function serverConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proces
 		port,
 		host: nonEmpty(flags.host) ?? nonEmpty(env.HOST) ?? '0.0.0.0',
 		publicUrl: publicUrl?.replace(/\/$/, ''),
+		allowedOrigins: (nonEmpty(env.VIGILES_ALLOWED_ORIGINS) ?? '')
+			.split(',')
+			.map((o) => o.trim().replace(/\/$/, ''))
+			.filter((o) => o !== ''),
 		uiDir: path.resolve(nonEmpty(env.VIGILES_UI_DIR) ?? path.join(PROJECT_ROOT, 'build'))
 	};
 }

@@ -53,6 +53,8 @@ export interface StartOptions {
 	snapshotEvery?: number;
 	/** Uncommitted changes per room before it stops reading from its sockets (default 2000). */
 	commitQueueLimit?: number;
+	/** How long an out-of-order update may wait for the content it continues (default 10 s). */
+	waitingMs?: number;
 }
 
 /** How long shutdown waits for pending log writes before closing anyway. */
@@ -62,6 +64,13 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 	const logger = options.logger ?? consoleLogger();
 	const { signer, created: keyCreated } = loadSigner(config, logger);
 	const database = await openDatabase(config);
+	let releaseServing: () => Promise<void>;
+	try {
+		releaseServing = await database.claimForServing();
+	} catch (error) {
+		await database.close();
+		throw error;
+	}
 	const users = new UserStore(database.db);
 	const sessions = new SessionStore(database.db);
 	const incidents = new IncidentStore(database.db);
@@ -76,10 +85,18 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 		checkpointIntervalMs: options.checkpointIntervalMs,
 		snapshotEvery: options.snapshotEvery,
 		commitQueueLimit: options.commitQueueLimit,
+		waitingMs: options.waitingMs,
 		onCheckpoint: publisher ? (checkpoint) => publisher.publish(checkpoint) : undefined
 	});
 	const setupToken = new SetupToken();
-	const sync = new SyncServer({ sessions, incidents, rooms, logger, keepaliveMs: options.keepaliveMs });
+	const sync = new SyncServer({
+		sessions,
+		incidents,
+		rooms,
+		logger,
+		keepaliveMs: options.keepaliveMs,
+		origins: { publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins }
+	});
 
 	const app = createApp({
 		users,
@@ -92,6 +109,7 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 		setupToken,
 		logger,
 		publicUrl: config.publicUrl,
+		allowedOrigins: config.allowedOrigins,
 		uiDir: options.serveUi === false ? null : config.uiDir
 	});
 
@@ -129,6 +147,7 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 			await publisher?.flush();
 			server.closeAllConnections();
 			await stopped;
+			await releaseServing();
 			await database.close();
 		})());
 

@@ -26,6 +26,12 @@ export type Engine = 'pglite' | 'postgres';
 export interface Database {
 	db: Db;
 	engine: Engine;
+	/**
+	 * Claims the database for one serving process (rooms are held in memory and relays do not yet
+	 * cross processes). PGlite is already one process's by its folder lock; on a Postgres server
+	 * this holds a session advisory lock on a reserved connection. Resolves to its release.
+	 */
+	claimForServing(): Promise<() => Promise<void>>;
 	/** Runs raw SQL and returns its rows, the same shape on both engines. */
 	rows<T>(query: SQL): Promise<T[]>;
 	close(): Promise<void>;
@@ -49,6 +55,14 @@ export async function openDatabase(config: DatabaseConfig, options: { migrate?: 
 	}
 	return database;
 }
+
+/** Another `vigiles serve` already serves this database. */
+export class DatabaseInUseError extends Error {
+	override name = 'DatabaseInUseError';
+}
+
+/** The advisory lock key of a serving process ('vigi' as a number). */
+const SERVE_LOCK_KEY = 0x76696769;
 
 /** The database server cannot be reached (or refuses us); the message says where and why. */
 export class DatabaseUnavailableError extends Error {
@@ -88,6 +102,20 @@ async function openPostgres(url: string): Promise<Database> {
 	return {
 		db,
 		engine: 'postgres',
+		claimForServing: async () => {
+			const reserved = await client.reserve();
+			const [row] = await reserved<{ ok: boolean }[]>`select pg_try_advisory_lock(${SERVE_LOCK_KEY}) as ok`;
+			if (!row?.ok) {
+				reserved.release();
+				throw new DatabaseInUseError(
+					`another Vigiles server is already serving ${describeUrl(url)}; run one server per database (the commands verify, export, user create and migrate may run beside it)`
+				);
+			}
+			return async () => {
+				await reserved`select pg_advisory_unlock(${SERVE_LOCK_KEY})`.catch(() => {});
+				reserved.release();
+			};
+		},
 		rows: async <T>(query: SQL) => [...((await db.execute(query)) as unknown as T[])],
 		close: () => client.end({ timeout: 5 })
 	};
@@ -106,6 +134,7 @@ async function openPglite(dataDir: string): Promise<Database> {
 	return {
 		db,
 		engine: 'pglite',
+		claimForServing: async () => async () => {},
 		rows: async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
 		close: async () => {
 			try {

@@ -5,6 +5,8 @@
 import path from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { MAX_JSON_BODY_BYTES } from '../../src/lib/shared/limits';
 import { ApiError } from './api-error';
 import { authRoutes } from './auth-routes';
 import type { AppDeps, AppEnv } from './context';
@@ -28,7 +30,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 		await next();
 		c.header('Cache-Control', 'no-store');
 	});
-	api.use('*', sameOrigin(deps.publicUrl));
+	api.use('*', sameOrigin({ publicUrl: deps.publicUrl, allowedOrigins: deps.allowedOrigins }));
+	// Streams the body and stops at the limit, so a huge chunked body never sits in memory.
+	api.use(
+		'*',
+		bodyLimit({
+			maxSize: MAX_JSON_BODY_BYTES,
+			onError: () => {
+				throw new ApiError(413, 'body_too_large', `the body is larger than ${MAX_JSON_BODY_BYTES} bytes`);
+			}
+		})
+	);
 	api.use('*', loadSession(deps.sessions));
 	api.route('/', authRoutes(deps));
 	api.route('/', usersRoutes(deps));

@@ -7,11 +7,19 @@ import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LE
 import type { User } from '../users/user-store';
 import { ApiError } from './api-error';
 import type { AppDeps, AppEnv } from './context';
-import { readBody } from './read-body';
+import { readBody, storable } from './read-body';
 import { clearSessionCookie, currentToken, isHttps, requireUser, setSessionCookie } from './session';
 
-export const emailField = z.email({ error: 'must be an email address' }).max(MAX_EMAIL_LENGTH);
-export const nameField = z.string().trim().min(1, 'must not be empty').max(MAX_NAME_LENGTH);
+export const emailField = z
+	.email({ error: 'must be an email address' })
+	.max(MAX_EMAIL_LENGTH)
+	.refine(...storable);
+export const nameField = z
+	.string()
+	.trim()
+	.min(1, 'must not be empty')
+	.max(MAX_NAME_LENGTH)
+	.refine(...storable);
 export const passwordField = z
 	.string()
 	.min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)

@@ -24,6 +24,8 @@ export interface AppDeps {
 	logger: Logger;
 	/** `https://host` when Vigiles is reached over https (then cookies are Secure). */
 	publicUrl: string | undefined;
+	/** Further browser origins allowed to act (VIGILES_ALLOWED_ORIGINS). */
+	allowedOrigins: readonly string[];
 	/** Folder of the built UI; null to serve no UI (API-only tests). */
 	uiDir: string | null;
 }

@@ -8,7 +8,7 @@ import { MAX_LOG_PAGE, MAX_TITLE_LENGTH } from '../../src/lib/shared/limits';
 import type { Incident } from '../incidents/incident-store';
 import { notFound } from './api-error';
 import type { AppDeps, AppEnv } from './context';
-import { queryInt, readBody } from './read-body';
+import { queryInt, readBody, storable } from './read-body';
 import { requireAdmin, requireUser, requireWriter } from './session';
 import { zipSync } from 'fflate';
 import { buildBundle } from '../log/export-bundle';
@@ -17,7 +17,12 @@ import { buildBundle } from '../log/export-bundle';
 const MAX_SEQ = 2_147_483_647;
 
 const createIncidentBody = z.object({
-	title: z.string().trim().min(1, 'must not be empty').max(MAX_TITLE_LENGTH, `must be at most ${MAX_TITLE_LENGTH} characters`),
+	title: z
+		.string()
+		.trim()
+		.min(1, 'must not be empty')
+		.max(MAX_TITLE_LENGTH, `must be at most ${MAX_TITLE_LENGTH} characters`)
+		.refine(...storable),
 	kind: z.enum(INCIDENT_KINDS, { error: 'must be "outage" or "security"' }),
 	severity: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], {
 		error: 'must be 1, 2, 3 or 4 (1 is the most severe)'

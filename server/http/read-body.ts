@@ -27,6 +27,15 @@ export async function readBody<S extends z.ZodType>(c: Context, schema: S): Prom
 	return result.data;
 }
 
+/**
+ * Text the database will store as given: no NUL characters and no unpaired surrogates (Postgres
+ * refuses both). Used for every free-text field of a request body.
+ */
+export const storable = [
+	(value: string) => !/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value),
+	{ error: 'must not contain NUL characters or broken Unicode' }
+] as const;
+
 function tooLarge(): ApiError {
 	return new ApiError(413, 'body_too_large', `the body is larger than ${MAX_JSON_BODY_BYTES} bytes`);
 }

@@ -5,8 +5,10 @@
  * Order: items commit in the order they were pushed, and `committed` is called batch by batch in
  * that order; the room relays only from there (persist, then relay).
  * Failures: a connection-level error (database restarting) is retried with capped backoff for as
- * long as it takes; nothing queued is dropped. Any other error is permanent: the batch and
- * everything queued behind it (which was validated on top of it) is handed to `failed`.
+ * long as it takes; nothing queued is dropped. Any other error is permanent: the batch is retried
+ * one item at a time, so the items before the one that fails are still committed; that item and
+ * everything queued behind it (which was judged on top of it) are handed to `failed`, first the
+ * culprit.
  * Pressure: past HIGH_WATER queued items `pressure(true)` asks the room to stop reading from its
  * sockets; below LOW_WATER `pressure(false)` lets it go on. The queue never grows without bound
  * because nothing new is read while it is high.
@@ -50,6 +52,8 @@ export class GroupCommit<C> {
 	private queue: Queued<C>[] = [];
 	private running: Promise<void> | null = null;
 	private high = false;
+	/** Items still to commit one by one after a batch failed for good (to find which one fails). */
+	private isolate = 0;
 	private readonly maxBatch: number;
 	private readonly highWater: number;
 	private readonly lowWater: number;
@@ -92,13 +96,19 @@ export class GroupCommit<C> {
 
 	private async run(): Promise<void> {
 		while (this.queue.length > 0) {
-			const batch = this.queue.slice(0, this.maxBatch);
+			// After a permanent failure of a whole batch, go one item at a time to find the culprit.
+			const batch = this.queue.slice(0, this.isolate > 0 ? 1 : this.maxBatch);
 			let rows: AppendedRow[];
 			try {
 				rows = await this.appendWithRetry(batch.map((q) => q.item));
 			} catch (error) {
+				if (batch.length > 1) {
+					this.isolate = batch.length;
+					continue;
+				}
 				const dropped = this.queue;
 				this.queue = [];
+				this.isolate = 0;
 				this.relieve();
 				this.options.failed(
 					error,
@@ -107,6 +117,7 @@ export class GroupCommit<C> {
 				for (const q of dropped) q.reject(error);
 				return;
 			}
+			if (this.isolate > 0) this.isolate--;
 			this.queue.splice(0, batch.length);
 			this.relieve();
 			this.options.committed(batch.map((q, i) => ({ item: q.item, context: q.context, row: rows[i] })));

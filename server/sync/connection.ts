@@ -36,6 +36,13 @@ export class Connection {
 	readonly awarenessClients = new Set<number>();
 	/** Writes the server dropped because this connection may only read. */
 	droppedWrites = 0;
+	/**
+	 * Updates that arrived before the content they continue (a client that types while it
+	 * reconnects sends the new keystroke before its sync step 2). Judged again, in order, after
+	 * each update of this connection that the room accepts.
+	 */
+	readonly waiting: Uint8Array[] = [];
+	waitingSince = 0;
 	private lastSentAt = Date.now();
 	private handler: ConnectionHandler | null = null;
 	/** What arrived before the room was loaded, or while reading is paused, in order. */

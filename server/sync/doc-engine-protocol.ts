@@ -16,6 +16,8 @@ export type EngineRequest =
 	| { id: number; op: 'serverChange'; change: ServerChange };
 
 export type EngineReply =
+	/** The worker begins this judgement now: its budget runs from here, not from the queue. */
+	| { id: number; started: true }
 	| { id: number; ok: true; value: unknown }
 	| { id: number; ok: false; error: { kind: 'forbidden' | 'dependency' | 'protocol' | 'internal'; message: string; cause?: number } };
 

@@ -23,15 +23,27 @@ export class EngineStoppedError extends Error {
 }
 
 export const BUDGETS = {
-	/** One client update: generous for a real 10,000-keystroke offline sync or a 2 MB paste. */
+	/**
+	 * One client update, from the moment the worker starts on it: generous for a real
+	 * 10,000-keystroke offline sync or a 2 MB paste, which take milliseconds.
+	 */
 	judgeMs: 1000,
+	/** How long any request may wait behind others before the worker counts as hung. */
+	queuedMs: 30_000,
 	/** Replaying an incident's log when its room opens. */
 	loadMs: 60_000,
 	/** Anything else (sync replies, snapshots). */
 	otherMs: 10_000
 };
 
-type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void; timer: NodeJS.Timeout };
+type Pending = {
+	op: string;
+	resolve: (value: unknown) => void;
+	reject: (error: unknown) => void;
+	timer: NodeJS.Timeout;
+	/** For a judgement: its own budget, armed when the worker starts on it. */
+	budgetMs?: number;
+};
 
 type Request = EngineRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 type Notice = Extract<EngineRequest, { id?: undefined }>;
@@ -60,9 +72,13 @@ export class DocEngine {
 		return this.request({ op: 'load', snapshot, updates, owners }, BUDGETS.loadMs) as Promise<void>;
 	}
 
-	/** Judges and stages a client's update: null for a repeat, else what it changed. */
+	/**
+	 * Judges and stages a client's update: null for a repeat, else what it changed. Its budget
+	 * grows by a millisecond per KiB, since honest integration is linear in the update's size.
+	 */
 	judge(update: Uint8Array, actorId: string): Promise<Judgement | null> {
-		return this.request({ op: 'judge', update, actorId }, BUDGETS.judgeMs) as Promise<Judgement | null>;
+		const budget = BUDGETS.judgeMs + Math.ceil(update.byteLength / 1024);
+		return this.request({ op: 'judge', update, actorId }, BUDGETS.queuedMs, budget) as Promise<Judgement | null>;
 	}
 
 	/** The committed state moves on by these updates (in log order). */
@@ -104,18 +120,27 @@ export class DocEngine {
 		this.stop(new EngineStoppedError('the room closed', false));
 	}
 
-	private request(request: Request, budgetMs: number): Promise<unknown> {
+	/**
+	 * Sends a request that must be answered within `budgetMs`, or, when `startedBudgetMs` is given,
+	 * within that long once the worker says it has started on it.
+	 */
+	private request(request: Request, budgetMs: number, startedBudgetMs?: number): Promise<unknown> {
 		if (this.stoppedError) return Promise.reject(this.stoppedError);
 		const id = this.nextId++;
 		return new Promise((resolve, reject) => {
-			const timer = setTimeout(() => {
-				this.pending.delete(id);
-				reject(new EngineStoppedError(`the document worker took longer than ${budgetMs} ms for a ${request.op}`, true));
-				this.stop(new EngineStoppedError(`a ${request.op} overran its ${budgetMs} ms budget`, false));
-			}, budgetMs);
-			this.pending.set(id, { resolve, reject, timer });
+			this.pending.set(id, { op: request.op, resolve, reject, timer: this.overrunTimer(id, request.op, budgetMs), budgetMs: startedBudgetMs });
 			this.worker.postMessage({ ...request, id } as EngineRequest);
 		});
+	}
+
+	private overrunTimer(id: number, op: string, budgetMs: number): NodeJS.Timeout {
+		return setTimeout(() => {
+			const pending = this.pending.get(id);
+			if (!pending) return;
+			this.pending.delete(id);
+			pending.reject(new EngineStoppedError(`the document worker took longer than ${budgetMs} ms for a ${op}`, true));
+			this.stop(new EngineStoppedError(`a ${op} overran its ${budgetMs} ms budget`, false));
+		}, budgetMs);
 	}
 
 	private notify(notice: Notice): void {
@@ -125,6 +150,13 @@ export class DocEngine {
 	private settle(reply: EngineReply): void {
 		const pending = this.pending.get(reply.id);
 		if (!pending) return;
+		if ('started' in reply) {
+			if (pending.budgetMs !== undefined) {
+				clearTimeout(pending.timer);
+				pending.timer = this.overrunTimer(reply.id, pending.op, pending.budgetMs);
+			}
+			return;
+		}
 		this.pending.delete(reply.id);
 		clearTimeout(pending.timer);
 		if (reply.ok) pending.resolve(reply.value);

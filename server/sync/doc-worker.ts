@@ -99,6 +99,7 @@ function handle(request: EngineRequest): unknown {
 }
 
 port.on('message', (request: EngineRequest) => {
+	if (request.op === 'judge') port.postMessage({ id: request.id, started: true } satisfies EngineReply);
 	let reply: EngineReply | null;
 	try {
 		const value = handle(request);

@@ -4,7 +4,7 @@
  * to the signed-in user behind the connection. Rows are bounded per user (SECURITY_EVENTS_PER_MINUTE)
  * so that garbage cannot flood the log. Read-only connections' writes are dropped, not punished.
  */
-import { summarizeChanges, type Change } from '../../src/lib/shared/changes';
+import { storable, summarizeChanges, type Change } from '../../src/lib/shared/changes';
 import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
 import { ProtocolError } from '../../src/lib/shared/protocol';
 import type { ChangeItem } from '../log/log-store';
@@ -95,7 +95,7 @@ export class RoomGuard {
 		if (recent.length >= SECURITY_EVENTS_PER_MINUTE) return;
 		recent.push(now);
 		this.recent.set(conn.user.id, recent);
-		const change: Change = { type: 'security.refused', reason: reason.slice(0, 300), ...(clientId !== undefined ? { clientId } : {}) };
+		const change: Change = { type: 'security.refused', reason: storable(reason).slice(0, 300), ...(clientId !== undefined ? { clientId } : {}) };
 		this.record(
 			{
 				at: this.now(),

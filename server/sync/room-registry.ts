@@ -20,6 +20,7 @@ export interface RoomRegistryDeps {
 	checkpointIntervalMs?: number;
 	snapshotEvery?: number;
 	commitQueueLimit?: number;
+	waitingMs?: number;
 	onCheckpoint?(checkpoint: CheckpointRecord): void;
 }
 
@@ -44,6 +45,7 @@ export class RoomRegistry {
 				checkpointIntervalMs: this.deps.checkpointIntervalMs,
 				snapshotEvery: this.deps.snapshotEvery,
 				commitQueueLimit: this.deps.commitQueueLimit,
+				waitingMs: this.deps.waitingMs,
 				onCheckpoint: this.deps.onCheckpoint,
 				onBroken: (room) => this.forget(room),
 				onEmpty: (room) => this.scheduleUnload(room)

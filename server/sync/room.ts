@@ -27,7 +27,7 @@ import type { Connection, ConnectionHandler } from './connection';
 import { DocEngine, EngineStoppedError } from './doc-engine';
 import { RoomGuard } from './room-guard';
 import { RoomPresence } from './room-presence';
-import { ForbiddenChangeError, type Judgement } from './staging';
+import { ForbiddenChangeError, MissingDependencyError, type Judgement } from './staging';
 
 export { ForbiddenChangeError };
 
@@ -44,6 +44,8 @@ export interface RoomDeps {
 	snapshotEvery?: number;
 	/** Changes accepted but not yet committed before the room stops reading (default 2000). */
 	commitQueueLimit?: number;
+	/** How long an update may wait for the content it continues (default 10 s). */
+	waitingMs?: number;
 	/** Called with each checkpoint after it is committed (to publish a copy elsewhere). */
 	onCheckpoint?(checkpoint: CheckpointRecord): void;
 	/** The room cannot go on (a commit failed for good, its worker was stopped); the registry forgets it. */
@@ -59,6 +61,9 @@ interface AppendContext {
 }
 
 export const SNAPSHOT_EVERY = 1000;
+/** How many updates, and for how long, a connection's out-of-order updates may wait. */
+const WAITING_MAX = 500;
+const WAITING_MS = 10_000;
 const QUEUE_LIMIT = 2000;
 
 export class Room implements ConnectionHandler {
@@ -90,10 +95,10 @@ export class Room implements ConnectionHandler {
 		this.now = deps.now ?? (() => new Date());
 		this.lastSnapshotSeq = snapshotSeq;
 		this.queueLimit = deps.commitQueueLimit ?? QUEUE_LIMIT;
-		// A security event takes its place after every update received before it, like an update.
+		// A security event takes its place after every update received before it, like an update;
+		// it is recorded even when the room is being reset (the log does not depend on the room).
 		this.guard = new RoomGuard(incidentId, deps.logger, this.now, (item, conn) => {
 			this.judging = this.judging.then(() => {
-				if (this.brokenFlag) return;
 				this.commit.push(item, { conn, update: null, actor: { id: conn.user.id, name: conn.user.name } }).catch(() => {});
 			});
 		});
@@ -109,7 +114,7 @@ export class Room implements ConnectionHandler {
 			// A retried batch may have committed just before the connection broke; the store checks.
 			append: (items, retry) => deps.log.append(incidentId, items, retry ? { committedHead: this.headSeq } : undefined),
 			committed: (batch) => this.onCommitted(batch),
-			failed: (error, dropped) => this.onCommitFailed(error, dropped.length),
+			failed: (error, dropped) => this.onCommitFailed(error, dropped),
 			// The room watches its whole backlog (judging and committing) itself: checkPressure().
 			pressure: () => {},
 			logger: deps.logger,
@@ -307,6 +312,7 @@ export class Room implements ConnectionHandler {
 			if (this.brokenFlag) throw new EngineStoppedError('the room is reloading', false);
 			judged = await this.engine.judge(update, actor.id);
 		} catch (error) {
+			if (conn && error instanceof MissingDependencyError && this.wait(conn, update)) return null;
 			if (conn) {
 				if (error instanceof EngineStoppedError && error.overran) this.guard.tooCostly(conn);
 				else if (!(error instanceof EngineStoppedError)) this.guard.refuse(conn, error);
@@ -317,7 +323,55 @@ export class Room implements ConnectionHandler {
 			this.judgingCount--;
 			this.checkPressure();
 		}
-		if (!judged) return null;
+		const queued = judged ? this.queueJudged(conn, update, actor, judged) : null;
+		if (conn && conn.waiting.length > 0) await this.retryWaiting(conn, actor);
+		return queued;
+	}
+
+	/**
+	 * Keeps an update that continues content its connection has not sent yet, for a short while:
+	 * the reconnect race of an honest client resolves itself within a round trip. False when the
+	 * connection has waited too long or too much (then it is asked to resync).
+	 */
+	private wait(conn: Connection, update: Uint8Array): boolean {
+		const now = Date.now();
+		const limitMs = this.deps.waitingMs ?? WAITING_MS;
+		if (conn.waiting.length === 0) {
+			conn.waitingSince = now;
+			// Nothing came to complete it: the client is out of step; a resync puts it right.
+			setTimeout(() => {
+				if (conn.waiting.length > 0 && Date.now() - conn.waitingSince >= limitMs && !conn.closed) {
+					conn.waiting.length = 0;
+					this.guard.refuse(conn, new MissingDependencyError('updates waited too long for content the connection never sent'));
+				}
+			}, limitMs + 10).unref();
+		}
+		if (conn.waiting.length >= WAITING_MAX || now - conn.waitingSince > limitMs) return false;
+		conn.waiting.push(update);
+		return true;
+	}
+
+	/** Judges a connection's waiting updates again, in order, until one still lacks its content. */
+	private async retryWaiting(conn: Connection, actor: Actor): Promise<void> {
+		while (conn.waiting.length > 0 && !conn.closed) {
+			const update = conn.waiting[0];
+			let judged: Judgement | null;
+			try {
+				judged = await this.engine.judge(update, actor.id);
+			} catch (error) {
+				if (error instanceof MissingDependencyError && Date.now() - conn.waitingSince <= (this.deps.waitingMs ?? WAITING_MS)) return;
+				conn.waiting.length = 0;
+				if (error instanceof EngineStoppedError && error.overran) this.guard.tooCostly(conn);
+				else if (!(error instanceof EngineStoppedError)) this.guard.refuse(conn, error);
+				return;
+			}
+			conn.waiting.shift();
+			conn.waitingSince = Date.now();
+			if (judged) this.queueJudged(conn, update, actor, judged).committed.catch(() => {});
+		}
+	}
+
+	private queueJudged(conn: Connection | null, update: Uint8Array, actor: Actor, judged: Judgement): { committed: Promise<AppendedRow> } {
 		for (const client of judged.newClientIds) this.bindings.set(client, actor.id);
 		const committed = this.commit.push(
 			{
@@ -387,12 +441,18 @@ export class Room implements ConnectionHandler {
 		}
 	}
 
-	private onCommitFailed(error: unknown, dropped: number): void {
+	/**
+	 * A change could not be appended for good (a bug, or input the database refuses). Its sender is
+	 * closed with a final code so it does not send it again; everyone else reconnects to a room
+	 * reloaded from the log and resends what did not commit.
+	 */
+	private onCommitFailed(error: unknown, dropped: { context: AppendContext }[]): void {
 		this.deps.logger.error('could not append to the incident log; closing the room so clients resync', {
 			incidentId: this.incidentId,
-			dropped,
+			dropped: dropped.length,
 			error
 		});
+		dropped[0]?.context.conn?.close(CLOSE_CODES.BAD_MESSAGE, 'the server could not record a change from this tab');
 		this.breakRoom('the server could not record a change; reconnecting');
 	}
 

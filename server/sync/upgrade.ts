@@ -12,6 +12,7 @@ import { EVENTS_PARAM } from '../../src/lib/shared/protocol';
 import type { SessionStore } from '../auth/session-store';
 import type { IncidentStore } from '../incidents/incident-store';
 import type { Logger } from '../logger';
+import { originAllowed, type OriginPolicy } from '../http/same-origin';
 import { sessionTokenFromCookieHeader } from '../http/session';
 import { Connection } from './connection';
 import type { RoomRegistry } from './room-registry';
@@ -27,6 +28,7 @@ export interface SyncServerDeps {
 	rooms: RoomRegistry;
 	logger: Logger;
 	keepaliveMs?: number;
+	origins: OriginPolicy;
 }
 
 export class SyncServer {
@@ -73,6 +75,12 @@ export class SyncServer {
 		const url = new URL(req.url ?? '/', 'http://localhost');
 		const match = SYNC_PATH.exec(url.pathname);
 		if (!match) return reject(socket, 404, 'Not Found');
+		// Cross-site WebSocket hijacking: SameSite=Lax cookies ride along on a same-site page's socket.
+		const origin = req.headers.origin;
+		if (origin !== undefined && !originAllowed(this.deps.origins, origin, req.headers.host)) {
+			this.deps.logger.warn('refused a sync upgrade from another origin', { origin });
+			return reject(socket, 403, 'Forbidden');
+		}
 		const token = sessionTokenFromCookieHeader(req.headers.cookie);
 		const session = token ? await this.deps.sessions.lookup(token) : null;
 		if (!session) return reject(socket, 401, 'Unauthorized');

@@ -123,7 +123,16 @@ describe.each(engines())('crash safety on %s', (engine) => {
 			() => clients.every((c) => readEntries(c.doc).length === expectedText.size),
 			30_000,
 			'all clients holding every entry'
-		);
+		).catch((error) => {
+			const state = clients.map((c) => ({
+				id: c.doc.clientID,
+				entries: readEntries(c.doc).length,
+				connected: c.provider.wsconnected,
+				closes: c.closes.slice(-3),
+				sv: Object.fromEntries(Y.decodeStateVector(Y.encodeStateVector(c.doc)))
+			}));
+			throw new Error(`${(error as Error).message}: expected ${expectedText.size}; ${JSON.stringify(state)}; server said: ${serve?.output().slice(-2000)}`);
+		});
 		// The last appends may still be on their way: wait until every client has exactly the same state.
 		const sameState = () => {
 			const reference = Buffer.from(Y.encodeStateVector(witness.doc)).toString('hex');

@@ -40,7 +40,8 @@ describe.each(engines().filter((engine) => engine === 'postgres'))('the database
 				uiDir: path.join(PROJECT_ROOT, 'build'),
 				signingKeyFile: path.join(scratch, 'signing-key.pem'),
 				pinnedPublicKey: undefined,
-				checkpointUrl: undefined
+				checkpointUrl: undefined,
+				allowedOrigins: []
 			},
 			{ logger, serveUi: false }
 		);

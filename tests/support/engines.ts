@@ -30,7 +30,7 @@ export async function freshDatabase(engine: EngineName): Promise<FreshDatabase> 
 	if (engine === 'pglite') {
 		const dataDir = path.join(scratch, 'data');
 		fs.cpSync(inject('pgliteTemplate'), dataDir, { recursive: true });
-		fs.rmSync(path.join(dataDir, 'vigiles.pid'), { force: true });
+		for (const name of fs.readdirSync(dataDir)) if (name.startsWith('vigiles.lock.')) fs.rmSync(path.join(dataDir, name), { force: true });
 		return {
 			engine,
 			config: { databaseUrl: undefined, dataDir },

@@ -48,6 +48,7 @@ export async function startTestServer(
 		checkpointUrl?: string;
 		idleUnloadMs?: number;
 		commitQueueLimit?: number;
+		waitingMs?: number;
 	} = {}
 ): Promise<TestServer> {
 	const database: FreshDatabase = await freshDatabase(engine);
@@ -57,7 +58,8 @@ export async function startTestServer(
 		checkpointIntervalMs: options.checkpointIntervalMs,
 		snapshotEvery: options.snapshotEvery,
 		idleUnloadMs: options.idleUnloadMs,
-		commitQueueLimit: options.commitQueueLimit
+		commitQueueLimit: options.commitQueueLimit,
+		waitingMs: options.waitingMs
 	};
 	const config: ServerConfig = {
 		...database.config,
@@ -67,7 +69,8 @@ export async function startTestServer(
 		uiDir: path.join(PROJECT_ROOT, 'build'),
 		signingKeyFile: path.join(database.config.dataDir, '..', 'signing-key.pem'),
 		pinnedPublicKey: options.pinnedPublicKey,
-		checkpointUrl: options.checkpointUrl
+		checkpointUrl: options.checkpointUrl,
+		allowedOrigins: []
 	};
 	let vigiles = await startVigiles(config, { logger, serveUi: false, ...startOptions });
 	let port = vigiles.port;

@@ -91,3 +91,26 @@ describe('row types and summaries', () => {
 		).toBe('severity: "2" → "1"; added entry e9: "Paged DB team"');
 	});
 });
+
+describe('reading entries defensively', () => {
+	it('drops entries whose occurred-at is not a real ISO instant', async () => {
+		const { readEntries, isIsoInstant } = await import('../../src/lib/shared/doc-schema');
+		expect(isIsoInstant('2018-10-21T22:52:00.000Z')).toBe(true);
+		expect(isIsoInstant('2018-10-21T22:52+02:00')).toBe(true);
+		for (const bad of ['1', '2018-02-30T00:00:00Z', '2018-10-21', '2018-10-21T25:00Z', 'yesterday', 20181021]) {
+			expect(isIsoInstant(bad), String(bad)).toBe(false);
+		}
+		const doc = new Y.Doc();
+		addEntry(doc, { id: 'ok', text: 'fine', occurredAt: '2018-10-21T22:52:00.000Z', occurredOffset: 'Z', precision: 'minute', writtenAt: '2018-10-21T22:53:00.000Z' });
+		addEntry(doc, { id: 'bad', text: 'shown raw before', occurredAt: '1', occurredOffset: 'Z', precision: 'minute', writtenAt: '1' });
+		expect(readEntries(doc).map((e) => e.id)).toEqual(['ok']);
+	});
+
+	it('keeps what Postgres cannot store out of summaries: NUL and broken Unicode become U+FFFD', () => {
+		const changes = changesFrom(base, (doc) =>
+			addEntry(doc, { id: 'e\u0000x', text: 'evil\u0000text \ud800', occurredAt: '2018-10-21T23:00:00.000Z', occurredOffset: 'Z', precision: 'minute', writtenAt: '2018-10-21T23:00:00.000Z' })
+		);
+		expect(changes).toEqual([{ type: 'entry.added', entryId: 'e\ufffdx', text: 'evil\ufffdtext \ufffd' }]);
+		expect(() => JSON.stringify(summarizeChanges(changes))).not.toThrow();
+	});
+});

@@ -6,36 +6,43 @@ import { describe, expect, it } from 'vitest';
 import { DataDirLockedError, lockDataDir } from '../../server/db/data-dir-lock';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'vigiles-lock-'));
+const lockFiles = (dir: string) => fs.readdirSync(dir).filter((name) => name.startsWith('vigiles.lock.')).sort();
 
 describe('lockDataDir', () => {
 	it('refuses a folder another live process holds, naming its pid', () => {
 		const dir = tmp();
-		fs.writeFileSync(path.join(dir, 'vigiles.pid'), String(process.ppid));
+		fs.writeFileSync(path.join(dir, 'vigiles.lock.1'), String(process.ppid));
 		expect(() => lockDataDir(dir)).toThrow(DataDirLockedError);
 		expect(() => lockDataDir(dir)).toThrow(new RegExp(`pid ${process.ppid}`));
+		expect(lockFiles(dir)).toEqual(['vigiles.lock.1']);
 	});
 
-	it('refuses a second lock from the same process', () => {
+	it('refuses a second lock from the same process, and is free again once released', () => {
 		const dir = tmp();
 		const lock = lockDataDir(dir);
 		expect(() => lockDataDir(dir)).toThrow(DataDirLockedError);
 		lock.release();
-		lockDataDir(dir).release();
+		// A released lock keeps its number and says pid 0, so numbers only ever grow.
+		expect(fs.readFileSync(path.join(dir, 'vigiles.lock.1'), 'utf8')).toBe('0');
+		const next = lockDataDir(dir);
+		expect(lockFiles(dir)).toEqual(['vigiles.lock.2']);
+		next.release();
 	});
 
-	it('takes over a lock whose process is gone', () => {
+	it('outbids a lock whose process is gone, and clears it away', () => {
 		const dir = tmp();
 		const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-		fs.writeFileSync(path.join(dir, 'vigiles.pid'), gone);
+		fs.writeFileSync(path.join(dir, 'vigiles.lock.7'), gone);
 		const lock = lockDataDir(dir);
-		expect(fs.readFileSync(path.join(dir, 'vigiles.pid'), 'utf8')).toBe(String(process.pid));
+		expect(lockFiles(dir)).toEqual(['vigiles.lock.8']);
+		expect(fs.readFileSync(path.join(dir, 'vigiles.lock.8'), 'utf8')).toBe(String(process.pid));
 		lock.release();
-		expect(fs.existsSync(path.join(dir, 'vigiles.pid'))).toBe(false);
+		expect(lockFiles(dir)).toEqual(['vigiles.lock.8']);
 	});
 
-	it('takes over a lock file left empty by a crash mid-write', () => {
+	it('outbids a lock file left empty by a crash mid-write', () => {
 		const dir = tmp();
-		fs.writeFileSync(path.join(dir, 'vigiles.pid'), '');
+		fs.writeFileSync(path.join(dir, 'vigiles.lock.1'), '');
 		lockDataDir(dir).release();
 	});
 });

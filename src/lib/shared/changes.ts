@@ -26,8 +26,13 @@ export type ChangeType = Change['type'];
 
 const SNIPPET = 80;
 
+/** NUL and unpaired surrogates, which Postgres text and jsonb refuse, become U+FFFD. */
+export function storable(text: string): string {
+	return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\ufffd');
+}
+
 export function snippet(text: string): string {
-	const oneLine = text.replace(/\u0000/g, '\ufffd').replace(/\s+/g, ' ').trim();
+	const oneLine = storable(text).replace(/\s+/g, ' ').trim();
 	return oneLine.length > SNIPPET ? `${oneLine.slice(0, SNIPPET - 1)}…` : oneLine;
 }
 
@@ -128,7 +133,7 @@ function plain(value: unknown, depth = 0): unknown {
 	if (value === undefined || value === null) return null;
 	if (value instanceof Y.AbstractType) return plain(value.toJSON(), depth);
 	if (typeof value === 'string') {
-		const clean = value.replace(/\u0000/g, '\ufffd');
+		const clean = storable(value);
 		return clean.length > MAX_VALUE_CHARS ? `${clean.slice(0, MAX_VALUE_CHARS - 1)}…` : clean;
 	}
 	if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);

@@ -149,9 +149,7 @@ export function readEntry(id: string, value: unknown): EntryView | null {
 	if (!(value instanceof Y.Map)) return null;
 	const text = value.get('text');
 	const occurredAt = value.get('occurredAt');
-	if (!(text instanceof Y.Text) || typeof occurredAt !== 'string' || Number.isNaN(Date.parse(occurredAt))) {
-		return null;
-	}
+	if (!(text instanceof Y.Text) || !isIsoInstant(occurredAt)) return null;
 	const precision = value.get('precision');
 	const lane = value.get('lane');
 	const annotations = value.get('annotations');
@@ -195,7 +193,22 @@ function stringOr(value: unknown, fallback: string): string {
 }
 
 function isoOrNull(value: unknown): string | null {
-	return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? value : null;
+	return isIsoInstant(value) ? value : null;
+}
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A full ISO 8601 instant with a real calendar date and an offset, as the schema asks
+ * (`Date.parse` alone accepts "1" and rolls 2018-02-30 over into March).
+ */
+export function isIsoInstant(value: unknown): value is string {
+	if (typeof value !== 'string') return false;
+	const match = ISO_INSTANT.exec(value);
+	if (!match || Number.isNaN(Date.parse(value))) return false;
+	const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0));
+	const date = new Date(Date.UTC(year, month - 1, day));
+	return date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 61;
 }
 
 /**
