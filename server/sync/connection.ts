@@ -20,11 +20,22 @@ export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Who handles what a connection receives: its room, once it has joined one. */
 export interface ConnectionHandler {
 	receive(conn: Connection, frame: Uint8Array): void;
-	/** The peer broke the WebSocket protocol itself (a text frame, a bad or oversized frame). */
-	violation(conn: Connection, reason: string): void;
+	/**
+	 * The peer broke the rules below the sync protocol (a text frame, a bad or oversized frame,
+	 * too many messages): close with `code`, or cut the connection when there is none.
+	 */
+	violation(conn: Connection, reason: string, code: number | null): void;
 }
 
-type Inbound = { frame: Uint8Array } | { violation: string };
+type Inbound = { frame: Uint8Array } | { violation: string; code: number | null };
+
+/**
+ * Messages a connection may send: a bucket of MESSAGE_BURST refilled at MESSAGES_PER_SECOND.
+ * Typing sends one message per keystroke; reconnecting, a handful; a script flooding a room
+ * runs out and is closed with TOO_MANY.
+ */
+export const MESSAGE_BURST = 600;
+export const MESSAGES_PER_SECOND = 200;
 
 let nextId = 1;
 
@@ -48,6 +59,8 @@ export class Connection {
 	/** What arrived before the room was loaded, or while reading is paused, in order. */
 	private held: Inbound[] = [];
 	private paused = false;
+	private tokens = MESSAGE_BURST;
+	private tokensAt = Date.now();
 	private closedFlag = false;
 	private readonly closeListeners: (() => void)[] = [];
 
@@ -85,7 +98,17 @@ export class Connection {
 
 	private dispatch(handler: ConnectionHandler, item: Inbound): void {
 		if ('frame' in item) handler.receive(this, item.frame);
-		else handler.violation(this, item.violation);
+		else handler.violation(this, item.violation, item.code);
+	}
+
+	/** Takes one message from the connection's allowance; false when it has run out. */
+	allowMessage(): boolean {
+		const now = Date.now();
+		this.tokens = Math.min(MESSAGE_BURST, this.tokens + ((now - this.tokensAt) / 1000) * MESSAGES_PER_SECOND);
+		this.tokensAt = now;
+		if (this.tokens < 1) return false;
+		this.tokens -= 1;
+		return true;
 	}
 
 	/** Observers read; the server drops what they try to write. */

@@ -58,11 +58,11 @@ export class RoomGuard {
 	}
 
 	/** The peer broke the WebSocket protocol itself: record it and cut the connection. */
-	violation(conn: Connection, reason: string): void {
+	violation(conn: Connection, reason: string, code: number | null): void {
 		if (conn.closed) return;
-		this.warn('closing a connection that broke the WebSocket protocol', conn, reason);
+		this.warn('closing a connection that broke the rules of the socket', conn, reason);
 		this.securityEvent(conn, reason);
-		if (reason.startsWith('text frames')) conn.close(CLOSE_CODES.BAD_MESSAGE, reason);
+		if (code !== null) conn.close(code, reason);
 		else conn.terminate();
 	}
 

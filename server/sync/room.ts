@@ -226,8 +226,8 @@ export class Room implements ConnectionHandler {
 	}
 
 	/** The peer broke the WebSocket protocol: record it and cut the connection. */
-	violation(conn: Connection, reason: string): void {
-		this.guard.violation(conn, reason);
+	violation(conn: Connection, reason: string, code: number | null): void {
+		this.guard.violation(conn, reason, code);
 	}
 
 	/**

@@ -7,6 +7,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
 import { MAX_SYNC_MESSAGE_BYTES } from '../../src/lib/shared/limits';
 import { EVENTS_PARAM } from '../../src/lib/shared/protocol';
 import type { SessionStore } from '../auth/session-store';
@@ -106,10 +107,16 @@ export class SyncServer {
 			// `ws` has already sent its close frame (1002, 1009…) when it reports a protocol error.
 			ws.on('error', (error: Error & { code?: string }) => {
 				this.deps.logger.warn('sync socket error', { incidentId, userId: conn.user.id, error });
-				conn.inbound({ violation: `WebSocket protocol error (${error.code ?? error.message})` });
+				conn.inbound({ violation: `WebSocket protocol error (${error.code ?? error.message})`, code: null });
 			});
 			ws.on('message', (data, isBinary) => {
-				conn.inbound(isBinary ? { frame: toBytes(data) } : { violation: 'text frames are not part of the sync protocol' });
+				if (!conn.allowMessage()) {
+					conn.inbound({ violation: 'sent more messages than the server accepts', code: CLOSE_CODES.TOO_MANY });
+				} else if (!isBinary) {
+					conn.inbound({ violation: 'text frames are not part of the sync protocol', code: CLOSE_CODES.BAD_MESSAGE });
+				} else {
+					conn.inbound({ frame: toBytes(data) });
+				}
 			});
 			void this.deps.rooms.join(incidentId, conn);
 		});

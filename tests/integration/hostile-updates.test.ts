@@ -306,3 +306,29 @@ describe.each(engines().filter((engine) => engine === 'postgres'))('one server p
 		}
 	});
 });
+
+describe.each(engines())('message flood on %s', (engine) => {
+	it('a connection that floods a room is closed with TOO_MANY and recorded; the room goes on', async () => {
+		const server = await startTestServer(engine);
+		try {
+			const alice = await server.createUser('responder', 'Alice');
+			const mallory = await server.createUser('responder', 'Mallory');
+			const { id } = await server.createIncident(alice);
+			const honest = connectClient(server.wsUrl, id, alice.cookie);
+			await honest.synced();
+			const evil = await rawSocket(server, id, mallory.cookie);
+			const queryAwareness = Uint8Array.from([3]);
+			for (let i = 0; i < 5000; i++) evil.send(queryAwareness);
+			expect(await evil.closed).toBe(CLOSE_CODES.TOO_MANY);
+			await until(async () => ((await server.vigiles.log.headSeq(id)) ?? 0) >= 2, 5000, 'the security event');
+			const [event] = await server.vigiles.log.events(id, { after: 1, limit: 1 });
+			expect(event).toMatchObject({ type: 'security.refused', actor: { id: mallory.id } });
+			expect(event.summary).toMatch(/more messages than the server accepts/);
+			addEntry(honest.doc, entry('still', 'the room goes on'));
+			await until(async () => (await server.vigiles.log.headSeq(id)) === 3, 5000, 'honest row');
+			honest.destroy();
+		} finally {
+			await server.close();
+		}
+	});
+});
