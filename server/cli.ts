@@ -104,7 +104,7 @@ async function verifyCommand(args: string[]): Promise<number> {
 	try {
 		const verifier = new IncidentVerifier(database, trusted);
 		const incidents = new IncidentStore(database.db);
-		const ids = flags.all ? (await incidents.list()).map((i) => i.id) : positionals;
+		const ids = flags.all ? (await incidents.listAll()).map((i) => i.id) : positionals;
 		for (const id of ids) {
 			if (!(await incidents.exists(id))) {
 				console.error(`vigiles: incident ${id} not found`);

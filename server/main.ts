@@ -11,6 +11,9 @@ import type { ServerConfig } from './config';
 import { openDatabase, type Database } from './db/database';
 import { createApp } from './http/app';
 import { IncidentStore } from './incidents/incident-store';
+import { MemberStore } from './incidents/member-store';
+import { LinkStore } from './share/link-store';
+import { ShareHub } from './share/share-hub';
 import { CheckpointPublisher } from './log/checkpoint-publisher';
 import { keyIdOf } from './log/log-chain.mjs';
 import { LogStore } from './log/log-store';
@@ -74,6 +77,8 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 	const users = new UserStore(database.db);
 	const sessions = new SessionStore(database.db);
 	const incidents = new IncidentStore(database.db);
+	const members = new MemberStore(database.db);
+	const links = new LinkStore(database.db);
 	const log = new LogStore(database, signer);
 	await log.registerKey();
 	const verifier = new IncidentVerifier(database, trustedPublicKey(config));
@@ -86,8 +91,10 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 		snapshotEvery: options.snapshotEvery,
 		commitQueueLimit: options.commitQueueLimit,
 		waitingMs: options.waitingMs,
-		onCheckpoint: publisher ? (checkpoint) => publisher.publish(checkpoint) : undefined
+		onCheckpoint: publisher ? (checkpoint) => publisher.publish(checkpoint) : undefined,
+		onCommitted: (incidentId) => share.changed(incidentId)
 	});
+	const share = new ShareHub(rooms, logger);
 	const setupToken = new SetupToken();
 	const sync = new SyncServer({
 		sessions,
@@ -102,6 +109,9 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 		users,
 		sessions,
 		incidents,
+		members,
+		links,
+		share,
 		log,
 		rooms,
 		verifier,
@@ -142,6 +152,7 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 		(closing ??= (async () => {
 			clearInterval(pruner);
 			sync.stop();
+			share.shutdown();
 			const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
 			await rooms.shutdown(SHUTDOWN_DRAIN_MS);
 			await publisher?.flush();

@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import {
 	bigint,
+	boolean,
 	customType,
 	index,
 	integer,
@@ -74,7 +75,11 @@ export const incidents = pgTable(
 		/** The seq of the last log row. Appends lock this row, so seq stays gapless under concurrency. */
 		headSeq: integer('head_seq').notNull().default(0),
 		/** The chain hash of that row, so the next append can link to it. */
-		headHash: bytea('head_hash')
+		headHash: bytea('head_hash'),
+		/** Only members see a restricted incident (security incidents start restricted). */
+		restricted: boolean('restricted').notNull().default(false),
+		/** Whether stakeholder links may be created (off for security incidents until a member turns it on). */
+		linksEnabled: boolean('links_enabled').notNull().default(true)
 	},
 	(t) => [index('incidents_list_idx').on(t.closedAt, t.createdAt)]
 );
@@ -171,4 +176,73 @@ export const incidentClients = pgTable(
 		firstSeq: integer('first_seq').notNull()
 	},
 	(t) => [primaryKey({ columns: [t.incidentId, t.clientId] })]
+);
+
+/** Who is in an incident. For a restricted incident, only they see it at all. */
+export const incidentMembers = pgTable(
+	'incident_members',
+	{
+		incidentId: uuid('incident_id')
+			.notNull()
+			.references(() => incidents.id),
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id),
+		addedBy: uuid('added_by')
+			.notNull()
+			.references(() => users.id),
+		addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [primaryKey({ columns: [t.incidentId, t.userId] }), index('incident_members_user_idx').on(t.userId)]
+);
+
+/**
+ * Read-only stakeholder links. The URL carries a random token; only its SHA-256 is stored.
+ */
+export const shareLinks = pgTable(
+	'share_links',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		incidentId: uuid('incident_id')
+			.notNull()
+			.references(() => incidents.id),
+		label: text('label').notNull(),
+		tokenHash: text('token_hash').notNull(),
+		createdBy: uuid('created_by')
+			.notNull()
+			.references(() => users.id),
+		createdAt: createdAt(),
+		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+		lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+		revokedAt: timestamp('revoked_at', { withTimezone: true }),
+		revokedBy: uuid('revoked_by').references(() => users.id)
+	},
+	(t) => [uniqueIndex('share_links_token_idx').on(t.tokenHash), index('share_links_incident_idx').on(t.incidentId)]
+);
+
+/** A browser's session on one stakeholder link (the link page's cookie); stored as a hash. */
+export const shareSessions = pgTable('share_sessions', {
+	id: text('id').primaryKey(),
+	linkId: uuid('link_id')
+		.notNull()
+		.references(() => shareLinks.id),
+	createdAt: createdAt(),
+	expiresAt: timestamp('expires_at', { withTimezone: true }).notNull()
+});
+
+/** API tokens for scripts: `Authorization: Bearer …`. Shown once; stored as a hash. */
+export const apiTokens = pgTable(
+	'api_tokens',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id),
+		name: text('name').notNull(),
+		tokenHash: text('token_hash').notNull(),
+		createdAt: createdAt(),
+		lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+		revokedAt: timestamp('revoked_at', { withTimezone: true })
+	},
+	(t) => [uniqueIndex('api_tokens_token_idx').on(t.tokenHash), index('api_tokens_user_idx').on(t.userId)]
 );

@@ -28,7 +28,7 @@ export async function seedDemo(vigiles: Vigiles): Promise<{ email: string; passw
 	const admin = existing ?? (await vigiles.users.create({ email: DEMO_EMAIL, name: 'Demo Admin', password, role: 'admin' }));
 	if (existing) await vigiles.users.setPassword(existing.id, password);
 
-	const found = (await vigiles.incidents.list()).find((i) => i.title === timeline.incident);
+	const found = (await vigiles.incidents.listAll()).find((i) => i.title === timeline.incident);
 	if (found) return { email: DEMO_EMAIL, password, incidentId: found.id };
 
 	const incident = await vigiles.incidents.create({

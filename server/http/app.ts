@@ -11,6 +11,9 @@ import { ApiError } from './api-error';
 import { authRoutes } from './auth-routes';
 import type { AppDeps, AppEnv } from './context';
 import { incidentsRoutes } from './incidents-routes';
+import { membersRoutes } from './members-routes';
+import { pageHeaders } from './page-headers';
+import { shareRoutes } from './share-routes';
 import { sameOrigin } from './same-origin';
 import { loadSession } from './session';
 import { usersRoutes } from './users-routes';
@@ -18,6 +21,8 @@ import { usersRoutes } from './users-routes';
 export function createApp(deps: AppDeps): Hono<AppEnv> {
 	const app = new Hono<AppEnv>();
 
+	// Outermost, so its headers (no referrer, no-store on link pages) are set last and win.
+	app.use('*', pageHeaders(deps.uiDir));
 	app.use('*', async (c, next) => {
 		await next();
 		c.header('X-Content-Type-Options', 'nosniff');
@@ -45,6 +50,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 	api.route('/', authRoutes(deps));
 	api.route('/', usersRoutes(deps));
 	api.route('/', incidentsRoutes(deps));
+	api.route('/', membersRoutes(deps));
+	api.route('/', shareRoutes(deps));
 	api.get('/health', (c) => c.json({ ok: true }));
 	api.all('*', (c) => {
 		throw new ApiError(404, 'not_found', `no API route ${c.req.method} ${c.req.path}`);

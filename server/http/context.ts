@@ -5,6 +5,9 @@
 import type { SessionStore, SessionUser } from '../auth/session-store';
 import type { SetupToken } from '../auth/setup-token';
 import type { IncidentStore } from '../incidents/incident-store';
+import type { MemberStore } from '../incidents/member-store';
+import type { LinkStore } from '../share/link-store';
+import type { ShareHub } from '../share/share-hub';
 import type { IncidentVerifier } from '../log/incident-verifier';
 import type { LogStore } from '../log/log-store';
 import type { Signer } from '../log/signing-key';
@@ -16,6 +19,9 @@ export interface AppDeps {
 	users: UserStore;
 	sessions: SessionStore;
 	incidents: IncidentStore;
+	members: MemberStore;
+	links: LinkStore;
+	share: ShareHub;
 	log: LogStore;
 	rooms: RoomRegistry;
 	verifier: IncidentVerifier;

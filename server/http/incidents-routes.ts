@@ -1,15 +1,13 @@
 /**
  * Incidents: create, list, read, and read their log.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { INCIDENT_KINDS } from '../../src/lib/shared/incident-kinds';
 import { MAX_LOG_PAGE, MAX_TITLE_LENGTH } from '../../src/lib/shared/limits';
-import type { Incident } from '../incidents/incident-store';
-import { notFound } from './api-error';
 import type { AppDeps, AppEnv } from './context';
 import { queryInt, readBody, storable } from './read-body';
-import { requireAdmin, requireUser, requireWriter } from './session';
+import { requireAdmin, requireUser, requireVisibleIncident, requireWriter } from './session';
 import { zipSync } from 'fflate';
 import { buildBundle } from '../log/export-bundle';
 
@@ -32,11 +30,7 @@ const createIncidentBody = z.object({
 export function incidentsRoutes(deps: AppDeps): Hono<AppEnv> {
 	const app = new Hono<AppEnv>();
 
-	async function visibleIncident(id: string): Promise<Incident> {
-		const incident = await deps.incidents.get(id);
-		if (!incident) throw notFound('incident');
-		return incident;
-	}
+	const visibleIncident = (c: Context<AppEnv>) => requireVisibleIncident(c, deps.incidents);
 
 	app.post('/incidents', async (c) => {
 		const user = requireWriter(c);
@@ -47,18 +41,16 @@ export function incidentsRoutes(deps: AppDeps): Hono<AppEnv> {
 	});
 
 	app.get('/incidents', async (c) => {
-		requireUser(c);
-		return c.json({ incidents: await deps.incidents.list() });
+		const user = requireUser(c);
+		return c.json({ incidents: await deps.incidents.listVisible(user.id) });
 	});
 
 	app.get('/incidents/:id', async (c) => {
-		requireUser(c);
-		return c.json(await visibleIncident(c.req.param('id')));
+		return c.json(await visibleIncident(c));
 	});
 
 	app.get('/incidents/:id/log', async (c) => {
-		requireUser(c);
-		const incident = await visibleIncident(c.req.param('id'));
+		const incident = await visibleIncident(c);
 		const after = queryInt(c, 'after', 0, 0, MAX_SEQ);
 		const before = c.req.query('before') === undefined ? undefined : queryInt(c, 'before', MAX_SEQ, 1, MAX_SEQ);
 		const limit = queryInt(c, 'limit', 100, 1, MAX_LOG_PAGE);
@@ -69,14 +61,13 @@ export function incidentsRoutes(deps: AppDeps): Hono<AppEnv> {
 
 	app.get('/incidents/:id/verify', async (c) => {
 		requireAdmin(c);
-		const incident = await visibleIncident(c.req.param('id'));
+		const incident = await visibleIncident(c);
 		return c.json(await deps.verifier.verify(incident.id));
 	});
 
 	/** The room's integrity badge: the verify outcome without the details. */
 	app.get('/incidents/:id/integrity', async (c) => {
-		requireUser(c);
-		const incident = await visibleIncident(c.req.param('id'));
+		const incident = await visibleIncident(c);
 		const report = await deps.verifier.verify(incident.id);
 		return c.json({
 			ok: report.ok,
@@ -90,8 +81,7 @@ export function incidentsRoutes(deps: AppDeps): Hono<AppEnv> {
 	});
 
 	app.get('/incidents/:id/export', async (c) => {
-		requireUser(c);
-		const incident = await visibleIncident(c.req.param('id'));
+		const incident = await visibleIncident(c);
 		const files = await buildBundle(deps.log.database, incident, deps.signer.publicKey);
 		const folder = `vigiles-${incident.id}`;
 		const zip = zipSync(Object.fromEntries([...files].map(([name, bytes]) => [`${folder}/${name}`, new Uint8Array(bytes)])));
@@ -102,8 +92,7 @@ export function incidentsRoutes(deps: AppDeps): Hono<AppEnv> {
 	});
 
 	app.get('/incidents/:id/provenance', async (c) => {
-		requireUser(c);
-		const incident = await visibleIncident(c.req.param('id'));
+		const incident = await visibleIncident(c);
 		return c.json(await deps.log.provenance(incident.id));
 	});
 

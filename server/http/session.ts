@@ -6,7 +6,8 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { SessionStore } from '../auth/session-store';
 import type { User } from '../users/user-store';
-import { forbidden, unauthenticated } from './api-error';
+import type { Incident, IncidentStore } from '../incidents/incident-store';
+import { forbidden, notFound, unauthenticated } from './api-error';
 import type { AppEnv } from './context';
 
 export const SESSION_COOKIE = 'vigiles_session';
@@ -63,6 +64,14 @@ export function requireAdmin(c: Context<AppEnv>): User {
 	const user = requireUser(c);
 	if (user.role !== 'admin') throw forbidden('only an admin may do this');
 	return user;
+}
+
+/** The incident named by `:id` if the signed-in user may see it; otherwise 404, exactly as if it did not exist. */
+export async function requireVisibleIncident(c: Context<AppEnv>, incidents: IncidentStore): Promise<Incident> {
+	const user = requireUser(c);
+	const incident = await incidents.getVisible(c.req.param('id') ?? '', user.id);
+	if (!incident) throw notFound('incident');
+	return incident;
 }
 
 /** Observers read; they never write. */

@@ -7,11 +7,11 @@ import type { WebSocket } from 'ws';
 import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
 
 export interface ConnectionUser {
-	id: string;
-	name: string;
-	role: string;
-	/** The session behind this connection, so signing out closes it. */
-	sessionId: string;
+	readonly id: string;
+	readonly name: string;
+	readonly role: string;
+	/** The session (or API token) behind this connection, so revoking it closes the connection. */
+	readonly sessionId: string;
 }
 
 /** Bytes we let queue for one slow reader before closing it. */

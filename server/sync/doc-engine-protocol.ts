@@ -13,7 +13,8 @@ export type EngineRequest =
 	| { id: number; op: 'diff'; stateVector: Uint8Array }
 	| { id: number; op: 'stateVector' }
 	| { id: number; op: 'snapshot' }
-	| { id: number; op: 'serverChange'; change: ServerChange };
+	| { id: number; op: 'serverChange'; change: ServerChange }
+	| { id: number; op: 'stakeholderView' };
 
 export type EngineReply =
 	/** The worker begins this judgement now: its budget runs from here, not from the queue. */

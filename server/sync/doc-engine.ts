@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ServerChange } from '../../src/lib/shared/doc-schema';
 import { ProtocolError } from '../../src/lib/shared/protocol';
+import type { StakeholderView } from '../../src/lib/shared/stakeholder-view';
 import type { EngineReply, EngineRequest } from './doc-engine-protocol';
 import { ForbiddenChangeError, MissingDependencyError, type Judgement } from './staging';
 
@@ -108,6 +109,11 @@ export class DocEngine {
 	/** The committed state, for a snapshot. */
 	snapshot(): Promise<Uint8Array> {
 		return this.request({ op: 'snapshot' }, BUDGETS.otherMs) as Promise<Uint8Array>;
+	}
+
+	/** What stakeholder links show, from the committed state. */
+	stakeholderView(): Promise<StakeholderView> {
+		return this.request({ op: 'stakeholderView' }, BUDGETS.otherMs) as Promise<StakeholderView>;
 	}
 
 	/** The update that makes `change` on the staged state (null if it changes nothing). */

@@ -11,6 +11,7 @@ import { parentPort } from 'node:worker_threads';
 import * as Y from 'yjs';
 import { applyServerChange } from '../../src/lib/shared/doc-schema';
 import { ProtocolError } from '../../src/lib/shared/protocol';
+import { stakeholderView } from '../../src/lib/shared/stakeholder-view';
 import { ForbiddenChangeError, MissingDependencyError, Staging, StagingCorruptedError } from './staging';
 import type { EngineRequest, EngineReply } from './doc-engine-protocol';
 
@@ -84,6 +85,8 @@ function handle(request: EngineRequest): unknown {
 			return Y.encodeStateVector(committed);
 		case 'snapshot':
 			return Y.encodeStateAsUpdate(committed);
+		case 'stakeholderView':
+			return stakeholderView(committed);
 		case 'serverChange': {
 			// Made on a copy of the staged state under a fresh clientID; the room then submits the
 			// resulting update like any other, so it is judged, logged and relayed the same way.

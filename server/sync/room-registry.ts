@@ -8,7 +8,7 @@ import type { LogStore } from '../log/log-store';
 import type { Logger } from '../logger';
 import type { Connection } from './connection';
 import { Room, type Actor } from './room';
-import type { AppendedRow, CheckpointRecord } from '../log/log-store';
+import type { AppendedRow, ChangeItem, CheckpointRecord } from '../log/log-store';
 import type { ServerChange } from '../../src/lib/shared/doc-schema';
 
 export const IDLE_UNLOAD_MS = 30_000;
@@ -22,6 +22,7 @@ export interface RoomRegistryDeps {
 	commitQueueLimit?: number;
 	waitingMs?: number;
 	onCheckpoint?(checkpoint: CheckpointRecord): void;
+	onCommitted?(incidentId: string): void;
 }
 
 export class RoomRegistry {
@@ -47,6 +48,7 @@ export class RoomRegistry {
 				commitQueueLimit: this.deps.commitQueueLimit,
 				waitingMs: this.deps.waitingMs,
 				onCheckpoint: this.deps.onCheckpoint,
+				onCommitted: (incidentId) => this.deps.onCommitted?.(incidentId),
 				onBroken: (room) => this.forget(room),
 				onEmpty: (room) => this.scheduleUnload(room)
 			})
@@ -90,9 +92,28 @@ export class RoomRegistry {
 		}
 	}
 
-	/** Closes every connection that belongs to this session, in every room. */
-	closeSession(sessionId: string): void {
-		for (const room of this.rooms.values()) room.closeSession(sessionId, CLOSE_CODES.UNAUTHORIZED, 'signed out');
+	/**
+	 * Appends a server command's row to an incident's log: through its room when loaded (ordered
+	 * after what the room received, and sent to live clients as an event), else directly.
+	 */
+	async record(incidentId: string, item: ChangeItem, actor: Actor | null): Promise<AppendedRow> {
+		await this.loading.get(incidentId)?.catch(() => {});
+		const room = this.rooms.get(incidentId);
+		if (room && !room.broken) return room.record(item, actor);
+		const [row] = await this.deps.log.append(incidentId, [item]);
+		return row;
+	}
+
+	/** Closes every connection that matches, in one incident or (with null) in all. */
+	closeWhere(incidentId: string | null, match: (conn: Connection) => boolean, code: number, reason: string): void {
+		for (const room of this.rooms.values()) {
+			if (incidentId === null || room.incidentId === incidentId) room.closeWhere(match, code, reason);
+		}
+	}
+
+	/** Closes every connection that belongs to this session (signed out, expired, revoked). */
+	closeSession(sessionId: string, reason = 'signed out'): void {
+		this.closeWhere(null, (conn) => conn.user.sessionId === sessionId, CLOSE_CODES.UNAUTHORIZED, reason);
 	}
 
 	get loadedCount(): number {

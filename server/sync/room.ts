@@ -18,10 +18,11 @@ import * as Y from 'yjs';
 import { rowTypeFor, summarizeChanges } from '../../src/lib/shared/changes';
 import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
 import type { ServerChange } from '../../src/lib/shared/doc-schema';
+import type { StakeholderView } from '../../src/lib/shared/stakeholder-view';
 import { encodeLogEvent, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, parseClientMessage, type LogEvent } from '../../src/lib/shared/protocol';
 import { CheckpointTimer, CHECKPOINT_INTERVAL_MS } from '../log/checkpoint-timer';
 import { GroupCommit, type Committed } from '../log/group-commit';
-import { IncidentNotFoundError, type AppendedRow, type CheckpointRecord, type LogStore } from '../log/log-store';
+import { IncidentNotFoundError, type AppendedRow, type ChangeItem, type CheckpointRecord, type LogStore } from '../log/log-store';
 import type { Logger } from '../logger';
 import type { Connection, ConnectionHandler } from './connection';
 import { DocEngine, EngineStoppedError } from './doc-engine';
@@ -48,6 +49,8 @@ export interface RoomDeps {
 	waitingMs?: number;
 	/** Called with each checkpoint after it is committed (to publish a copy elsewhere). */
 	onCheckpoint?(checkpoint: CheckpointRecord): void;
+	/** Called after each batch of rows is committed (stakeholder views refresh from it). */
+	onCommitted?(incidentId: string): void;
 	/** The room cannot go on (a commit failed for good, its worker was stopped); the registry forgets it. */
 	onBroken(room: Room): void;
 	/** The last connection left. */
@@ -240,9 +243,24 @@ export class Room implements ConnectionHandler {
 		return update ? this.submit(null, update, actor) : null;
 	}
 
-	/** Closes every connection of this session (signed out, expired). */
-	closeSession(sessionId: string, code: number, reason: string): void {
-		for (const conn of this.connections) if (conn.user.sessionId === sessionId) conn.close(code, reason);
+	/** What stakeholder links show, from the committed state. */
+	stakeholderView(): Promise<StakeholderView> {
+		return this.engine.stakeholderView();
+	}
+
+	/** Closes every connection that matches (a session ended, a user was removed). */
+	closeWhere(match: (conn: Connection) => boolean, code: number, reason: string): void {
+		for (const conn of this.connections) if (match(conn)) conn.close(code, reason);
+	}
+
+	/**
+	 * Appends a server command's row (membership, links, sharing) after everything received so
+	 * far, so live clients get it as a log event in order.
+	 */
+	record(item: ChangeItem, actor: Actor | null): Promise<AppendedRow> {
+		const committed = this.judging.then(() => this.commit.push(item, { conn: null, update: null, actor }));
+		this.judging = committed.catch(() => {});
+		return committed;
 	}
 
 	/**
@@ -424,6 +442,7 @@ export class Room implements ConnectionHandler {
 		}
 		this.checkpoints.committed(batch.map((b) => b.row));
 		this.checkPressure();
+		this.deps.onCommitted?.(this.incidentId);
 		if (this.headSeq - this.lastSnapshotSeq >= (this.deps.snapshotEvery ?? SNAPSHOT_EVERY)) void this.saveSnapshot();
 	}
 

@@ -91,7 +91,8 @@ export class SyncServer {
 		} catch {
 			return reject(socket, 404, 'Not Found');
 		}
-		if (!(await this.deps.incidents.exists(incidentId))) return reject(socket, 404, 'Not Found');
+		// A restricted incident the user may not see does not exist for them: the same 404.
+		if (!(await this.deps.incidents.getVisible(incidentId, session.user.id))) return reject(socket, 404, 'Not Found');
 		if (socket.destroyed) return;
 
 		this.wss.handleUpgrade(req, socket, head, (ws) => {

@@ -50,7 +50,7 @@ describe.each(engines())('the demo on %s', (engine) => {
 		expect(second.password).not.toBe(first.password);
 		await expect(server.login(DEMO_EMAIL, first.password)).rejects.toThrow(/401/);
 		await server.login(DEMO_EMAIL, second.password);
-		const titles = (await server.vigiles.incidents.list()).map((i) => i.title);
+		const titles = (await server.vigiles.incidents.listAll()).map((i) => i.title);
 		expect(titles.filter((t) => t === fixture.incident)).toHaveLength(1);
 	});
 });

@@ -185,7 +185,10 @@ describe.each(engines())('HTTP API on %s', (engine) => {
 					actor: { id: responder.id, name: 'Rey Responder' },
 					type: 'incident.created',
 					summary: expect.stringContaining('Checkout is down'),
-					changes: [{ type: 'incident.created', title: 'Checkout is down', kind: 'outage', severity: 2 }]
+					changes: [
+						{ type: 'incident.created', title: 'Checkout is down', kind: 'outage', severity: 2 },
+						{ type: 'member.added', userId: responder.id, name: 'Rey Responder' }
+					]
 				}
 			]);
 			const after = await server.api(observer, 'GET', `/api/incidents/${incident.id}/log?after=1&limit=10`);

@@ -9,7 +9,7 @@
  * change, a checkpoint) is its own line and ends the runs before it, so the order of meaningful
  * events is kept.
  */
-import { snippet, type Change } from '$lib/shared/changes';
+import { snippet, summarizeChanges, type Change } from '$lib/shared/changes';
 import { severityLabel } from '$lib/shared/incident-kinds';
 import type { LogEvent } from '$lib/shared/protocol';
 
@@ -138,6 +138,9 @@ function describeChange(change: Change, entryText: EntryTextOf): string {
 			return `signed a checkpoint of the log through seq ${change.seq}`;
 		case 'security.refused':
 			return `refused a change: ${change.reason}`;
+		default:
+			// Server commands (membership, links, sharing) read the same as in the server's summary.
+			return summarizeChanges([change]);
 	}
 }
 

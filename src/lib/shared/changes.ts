@@ -20,7 +20,14 @@ export type Change =
 	| { type: 'notes.edited' }
 	| { type: 'doc.changed' }
 	| { type: 'checkpoint.signed'; seq: number; head: string; at: string; keyId: string; signature: string }
-	| { type: 'security.refused'; reason: string; clientId?: number };
+	| { type: 'security.refused'; reason: string; clientId?: number }
+	| { type: 'member.added'; userId: string; name: string }
+	| { type: 'member.removed'; userId: string; name: string }
+	| { type: 'incident.restricted'; restricted: boolean }
+	| { type: 'sharing.changed'; enabled: boolean }
+	| { type: 'link.created'; linkId: string; label: string; expiresAt: string }
+	| { type: 'link.revoked'; linkId: string; label: string }
+	| { type: 'link.used'; linkId: string; label: string };
 
 export type ChangeType = Change['type'];
 
@@ -213,6 +220,20 @@ function describeChange(change: Change): string {
 			return `signed checkpoint at seq ${change.seq}`;
 		case 'security.refused':
 			return `refused: ${change.reason}`;
+		case 'member.added':
+			return `added ${change.name} to the incident`;
+		case 'member.removed':
+			return `removed ${change.name} from the incident`;
+		case 'incident.restricted':
+			return change.restricted ? 'restricted the incident to its members' : 'opened the incident to every signed-in user';
+		case 'sharing.changed':
+			return change.enabled ? 'turned stakeholder links on' : 'turned stakeholder links off';
+		case 'link.created':
+			return `created stakeholder link "${snippet(change.label)}" (expires ${change.expiresAt})`;
+		case 'link.revoked':
+			return `revoked stakeholder link "${snippet(change.label)}"`;
+		case 'link.used':
+			return `stakeholder link "${snippet(change.label)}" was used for the first time`;
 	}
 }
 

@@ -15,6 +15,8 @@ export const CLOSE_CODES = {
 	FORBIDDEN: 4403,
 	/** The incident does not exist (or is not visible to this user). */
 	NOT_FOUND: 4404,
+	/** This user was removed from a restricted incident (or it became restricted without them). */
+	REMOVED: 4410,
 	/** A message was larger than the server accepts. */
 	TOO_LARGE: 4413,
 	/** A change would have taken the server too long to apply (crafted to be expensive). */
@@ -23,6 +25,8 @@ export const CLOSE_CODES = {
 	TOO_MANY: 4429,
 	/** The server could not keep this room consistent (for example a commit failed for good); reconnect and resync. */
 	RESYNC: 4500,
+	/** This user's access changed (for example their role); reconnect to continue with the new access. */
+	ACCESS_CHANGED: 4501,
 	/** The server is overloaded or the database is unavailable for too long; reconnect later. */
 	TRY_AGAIN: 4503
 } as const;
@@ -36,6 +40,8 @@ export const CLOSE_REASONS: Record<number, string> = {
 	[CLOSE_CODES.UNAUTHORIZED]: 'Your session has ended. Sign in again.',
 	[CLOSE_CODES.FORBIDDEN]: 'The server refused a change from this tab. Reload to continue.',
 	[CLOSE_CODES.NOT_FOUND]: 'This incident does not exist or you may not see it.',
+	[CLOSE_CODES.REMOVED]: 'You were removed from this incident.',
+	[CLOSE_CODES.ACCESS_CHANGED]: 'Your access changed; reconnecting with it.',
 	[CLOSE_CODES.TOO_LARGE]: 'A change was too large for the server. Reload to continue.',
 	[CLOSE_CODES.TOO_COSTLY]: 'The server refused a change that would have taken it too long to apply. Reload to continue.',
 	[CLOSE_CODES.TOO_MANY]: 'This tab sent more than the server accepts at once. Reload to continue.',

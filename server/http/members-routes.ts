@@ -1,0 +1,100 @@
+/**
+ * Who is in an incident, and who may see it. Every change here is a row in the incident's log,
+ * and takes effect at once on open connections: a user removed from a restricted incident is
+ * disconnected (4410) and gets 404 from then on.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
+import { commandItem } from '../log/command-item';
+import type { Connection } from '../sync/connection';
+import { ApiError, notFound } from './api-error';
+import type { AppDeps, AppEnv } from './context';
+import { readBody } from './read-body';
+import { requireVisibleIncident, requireWriter } from './session';
+
+const addMemberBody = z.object({ userId: z.uuid({ error: 'must be a user id' }) });
+const restrictionBody = z.object({ restricted: z.boolean({ error: 'must be true or false' }) });
+const sharingBody = z.object({
+	enabled: z.boolean({ error: 'must be true or false' }),
+	/** Turning links on for a security incident needs this, from an explicit confirmation in the UI. */
+	confirmed: z.boolean().optional()
+});
+
+export function membersRoutes(deps: AppDeps): Hono<AppEnv> {
+	const app = new Hono<AppEnv>();
+
+	app.get('/incidents/:id/members', async (c) => {
+		const incident = await requireVisibleIncident(c, deps.incidents);
+		return c.json({ members: await deps.members.list(incident.id) });
+	});
+
+	app.post('/incidents/:id/members', async (c) => {
+		const actor = requireWriter(c);
+		const incident = await requireVisibleIncident(c, deps.incidents);
+		const { userId } = await readBody(c, addMemberBody);
+		const user = await deps.users.findById(userId);
+		if (!user || user.disabledAt) throw notFound('user');
+		if (await deps.members.add(incident.id, user.id, actor.id)) {
+			await deps.rooms.record(incident.id, commandItem(actor.id, { type: 'member.added', userId: user.id, name: user.name }), actor);
+		}
+		return c.json({ members: await deps.members.list(incident.id) }, 201);
+	});
+
+	app.delete('/incidents/:id/members/:userId', async (c) => {
+		const actor = requireWriter(c);
+		const incident = await requireVisibleIncident(c, deps.incidents);
+		const userId = c.req.param('userId');
+		const members = await deps.members.list(incident.id);
+		const member = members.find((m) => m.id === userId);
+		if (!member) throw notFound('member');
+		if (incident.restricted && members.length === 1) {
+			throw new ApiError(409, 'last_member', 'a restricted incident needs at least one member; add someone else first');
+		}
+		await deps.members.remove(incident.id, userId);
+		await deps.rooms.record(incident.id, commandItem(actor.id, { type: 'member.removed', userId, name: member.name }), actor);
+		if (incident.restricted) {
+			deps.rooms.closeWhere(incident.id, (conn) => conn.user.id === userId, CLOSE_CODES.REMOVED, 'you were removed from this incident');
+		}
+		return c.json({ members: await deps.members.list(incident.id) });
+	});
+
+	app.put('/incidents/:id/restriction', async (c) => {
+		const actor = requireWriter(c);
+		const incident = await requireVisibleIncident(c, deps.incidents);
+		const { restricted } = await readBody(c, restrictionBody);
+		if (restricted && !(await deps.members.isMember(incident.id, actor.id))) {
+			throw new ApiError(409, 'not_a_member', 'add yourself as a member before restricting the incident, or nobody you know could see it');
+		}
+		if (restricted !== incident.restricted) {
+			await deps.incidents.setFlags(incident.id, { restricted });
+			await deps.rooms.record(incident.id, commandItem(actor.id, { type: 'incident.restricted', restricted }), actor);
+			if (restricted) {
+				const members = new Set((await deps.members.list(incident.id)).map((m) => m.id));
+				deps.rooms.closeWhere(incident.id, (conn: Connection) => !members.has(conn.user.id), CLOSE_CODES.REMOVED, 'this incident is now restricted to its members');
+			}
+		}
+		return c.json(await requireVisibleIncident(c, deps.incidents));
+	});
+
+	app.put('/incidents/:id/sharing', async (c) => {
+		const actor = requireWriter(c);
+		const incident = await requireVisibleIncident(c, deps.incidents);
+		const { enabled, confirmed } = await readBody(c, sharingBody);
+		if (enabled && incident.kind === 'security' && confirmed !== true) {
+			throw new ApiError(
+				422,
+				'confirmation_required',
+				'stakeholder links on a security incident may tip off whoever is inside; confirm with "confirmed": true'
+			);
+		}
+		if (enabled !== incident.linksEnabled) {
+			await deps.incidents.setFlags(incident.id, { linksEnabled: enabled });
+			await deps.rooms.record(incident.id, commandItem(actor.id, { type: 'sharing.changed', enabled }), actor);
+			if (!enabled) deps.share.closeIncident(incident.id, 'stakeholder links were turned off');
+		}
+		return c.json(await requireVisibleIncident(c, deps.incidents));
+	});
+
+	return app;
+}
