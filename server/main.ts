@@ -5,6 +5,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
+import { ApiTokenStore } from './auth/api-token-store';
+import { LoginThrottle } from './auth/login-throttle';
 import { SessionStore } from './auth/session-store';
 import { SetupToken } from './auth/setup-token';
 import type { ServerConfig } from './config';
@@ -76,6 +78,7 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 	}
 	const users = new UserStore(database.db);
 	const sessions = new SessionStore(database.db);
+	const tokens = new ApiTokenStore(database.db);
 	const incidents = new IncidentStore(database.db);
 	const members = new MemberStore(database.db);
 	const links = new LinkStore(database.db);
@@ -98,6 +101,7 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 	const setupToken = new SetupToken();
 	const sync = new SyncServer({
 		sessions,
+		tokens,
 		incidents,
 		rooms,
 		logger,
@@ -108,6 +112,8 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 	const app = createApp({
 		users,
 		sessions,
+		tokens,
+		loginThrottle: new LoginThrottle(),
 		incidents,
 		members,
 		links,

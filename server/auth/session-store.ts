@@ -3,7 +3,7 @@
  * A session ends after SESSION_IDLE_MS without use or SESSION_MAX_MS after sign-in, whichever
  * comes first (documented in docs/api.md).
  */
-import { and, eq, gt, lt, or } from 'drizzle-orm';
+import { and, eq, gt, lt, ne, or } from 'drizzle-orm';
 import type { Db } from '../db/database';
 import { sessions, users } from '../db/schema';
 import type { Role, User } from '../users/user-store';
@@ -58,6 +58,15 @@ export class SessionStore {
 
 	async revoke(token: string): Promise<void> {
 		await this.db.delete(sessions).where(eq(sessions.id, hashToken(token)));
+	}
+
+	/** Ends every session of a user but `keep` (a session id); returns the ids it ended. */
+	async revokeAllOf(userId: string, keep?: string): Promise<string[]> {
+		const rows = await this.db
+			.delete(sessions)
+			.where(keep ? and(eq(sessions.userId, userId), ne(sessions.id, keep)) : eq(sessions.userId, userId))
+			.returning({ id: sessions.id });
+		return rows.map((row) => row.id);
 	}
 
 	/** Removes sessions that can no longer be used; called now and then by the server. */

@@ -14,6 +14,7 @@ import { incidentsRoutes } from './incidents-routes';
 import { membersRoutes } from './members-routes';
 import { pageHeaders } from './page-headers';
 import { shareRoutes } from './share-routes';
+import { tokensRoutes } from './tokens-routes';
 import { sameOrigin } from './same-origin';
 import { loadSession } from './session';
 import { usersRoutes } from './users-routes';
@@ -46,12 +47,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 			}
 		})
 	);
-	api.use('*', loadSession(deps.sessions));
+	api.use('*', loadSession(deps.sessions, deps.tokens));
 	api.route('/', authRoutes(deps));
 	api.route('/', usersRoutes(deps));
 	api.route('/', incidentsRoutes(deps));
 	api.route('/', membersRoutes(deps));
 	api.route('/', shareRoutes(deps));
+	api.route('/', tokensRoutes(deps));
 	api.get('/health', (c) => c.json({ ok: true }));
 	api.all('*', (c) => {
 		throw new ApiError(404, 'not_found', `no API route ${c.req.method} ${c.req.path}`);

@@ -1,7 +1,8 @@
 /**
  * Sign-in, sign-out, the current user, and the one-time first-admin setup.
  */
-import { Hono } from 'hono';
+import type { IncomingMessage } from 'node:http';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../src/lib/shared/limits';
 import type { User } from '../users/user-store';
@@ -30,6 +31,16 @@ const loginBody = z.object({
 	password: z.string().max(MAX_PASSWORD_LENGTH)
 });
 
+const passwordChangeBody = z.object({
+	currentPassword: z.string().max(MAX_PASSWORD_LENGTH),
+	newPassword: passwordField
+});
+
+/** The address a request came from (the TCP peer; a proxy in front of Vigiles is one address). */
+export function clientAddress(c: Context): string {
+	return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? 'unknown';
+}
+
 const setupBody = z.object({
 	token: z.string().min(1).max(200),
 	email: emailField,
@@ -38,7 +49,7 @@ const setupBody = z.object({
 });
 
 export function publicUser(user: User) {
-	return { id: user.id, email: user.email, name: user.name, role: user.role };
+	return { id: user.id, email: user.email, name: user.name, role: user.role, disabled: user.disabledAt !== null };
 }
 
 export function authRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -46,8 +57,18 @@ export function authRoutes(deps: AppDeps): Hono<AppEnv> {
 
 	app.post('/auth/login', async (c) => {
 		const body = await readBody(c, loginBody);
+		const address = clientAddress(c);
+		const wait = deps.loginThrottle.retryAfter(body.email, address);
+		if (wait > 0) {
+			c.header('Retry-After', String(Math.ceil(wait / 1000)));
+			throw new ApiError(429, 'too_many_attempts', `too many sign-in attempts; try again in ${Math.ceil(wait / 1000)} s`);
+		}
 		const user = await deps.users.authenticate(body.email, body.password);
-		if (!user) throw new ApiError(401, 'invalid_credentials', 'the email or password is not right');
+		if (!user) {
+			deps.loginThrottle.failed(body.email, address);
+			throw new ApiError(401, 'invalid_credentials', 'the email or password is not right');
+		}
+		deps.loginThrottle.succeeded(body.email);
 		const session = await deps.sessions.create(user.id);
 		setSessionCookie(c, session.token, session.expiresAt, isHttps(c, deps.publicUrl));
 		return c.json({ user: publicUser(user) });
@@ -63,6 +84,20 @@ export function authRoutes(deps: AppDeps): Hono<AppEnv> {
 	});
 
 	app.get('/me', (c) => c.json({ user: publicUser(requireUser(c)) }));
+
+	/** Changing one's password ends every other session of the account and closes its sockets. */
+	app.post('/me/password', async (c) => {
+		const user = requireUser(c);
+		const body = await readBody(c, passwordChangeBody);
+		if (!(await deps.users.passwordMatches(user.id, body.currentPassword))) {
+			throw new ApiError(403, 'invalid_credentials', 'the current password is not right');
+		}
+		await deps.users.setPassword(user.id, body.newPassword);
+		const session = c.get('session');
+		for (const ended of await deps.sessions.revokeAllOf(user.id, session?.sessionId)) deps.rooms.closeSession(ended, 'the password changed');
+		deps.logger.info('password changed', { userId: user.id });
+		return c.json({ ok: true });
+	});
 
 	app.get('/setup', async (c) => c.json({ needed: deps.setupToken.active && (await deps.users.count()) === 0 }));
 

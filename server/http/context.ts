@@ -2,6 +2,8 @@
  * What every route can reach: the stores and services built in main.ts, and per request the
  * signed-in user (if any).
  */
+import type { ApiTokenStore } from '../auth/api-token-store';
+import type { LoginThrottle } from '../auth/login-throttle';
 import type { SessionStore, SessionUser } from '../auth/session-store';
 import type { SetupToken } from '../auth/setup-token';
 import type { IncidentStore } from '../incidents/incident-store';
@@ -18,6 +20,8 @@ import type { UserStore } from '../users/user-store';
 export interface AppDeps {
 	users: UserStore;
 	sessions: SessionStore;
+	tokens: ApiTokenStore;
+	loginThrottle: LoginThrottle;
 	incidents: IncidentStore;
 	members: MemberStore;
 	links: LinkStore;

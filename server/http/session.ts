@@ -4,7 +4,8 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { SessionStore } from '../auth/session-store';
+import { tokenSessionId, type ApiTokenStore } from '../auth/api-token-store';
+import type { SessionStore, SessionUser } from '../auth/session-store';
 import type { User } from '../users/user-store';
 import type { Incident, IncidentStore } from '../incidents/incident-store';
 import { forbidden, notFound, unauthenticated } from './api-error';
@@ -29,10 +30,33 @@ export function sessionTokenFromCookieHeader(header: string | undefined): string
 	return null;
 }
 
-export function loadSession(sessions: SessionStore): MiddlewareHandler<AppEnv> {
+/** The token of an `Authorization: Bearer …` header, if any. */
+export function bearerToken(header: string | undefined): string | null {
+	const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+	return match ? match[1] : null;
+}
+
+/**
+ * Who is asking: an API token (`Authorization: Bearer vgt_…`, for scripts) or else the session
+ * cookie (browsers). A token's requests are tracked under `token:<id>` so revoking it closes them.
+ */
+export async function resolveCaller(
+	sessions: SessionStore,
+	tokens: ApiTokenStore,
+	authorization: string | undefined,
+	sessionToken: string | null | undefined
+): Promise<SessionUser | null> {
+	const bearer = bearerToken(authorization);
+	if (bearer) {
+		const found = await tokens.lookup(bearer);
+		return found ? { sessionId: tokenSessionId(found.tokenId), user: found.user } : null;
+	}
+	return sessionToken ? sessions.lookup(sessionToken) : null;
+}
+
+export function loadSession(sessions: SessionStore, tokens: ApiTokenStore): MiddlewareHandler<AppEnv> {
 	return async (c, next) => {
-		const token = getCookie(c, SESSION_COOKIE);
-		c.set('session', token ? await sessions.lookup(token) : null);
+		c.set('session', await resolveCaller(sessions, tokens, c.req.header('authorization'), getCookie(c, SESSION_COOKIE)));
 		await next();
 	};
 }

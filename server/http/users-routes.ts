@@ -4,7 +4,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { EmailTakenError, ROLES } from '../users/user-store';
-import { ApiError } from './api-error';
+import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
+import { ApiError, notFound } from './api-error';
 import { emailField, nameField, passwordField, publicUser } from './auth-routes';
 import type { AppDeps, AppEnv } from './context';
 import { readBody } from './read-body';
@@ -16,6 +17,13 @@ const createUserBody = z.object({
 	password: passwordField,
 	role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }).default('responder')
 });
+
+const updateUserBody = z
+	.object({
+		role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }).optional(),
+		disabled: z.boolean({ error: 'must be true or false' }).optional()
+	})
+	.refine((body) => body.role !== undefined || body.disabled !== undefined, { error: 'give a role or disabled' });
 
 export function usersRoutes(deps: AppDeps): Hono<AppEnv> {
 	const app = new Hono<AppEnv>();
@@ -36,6 +44,32 @@ export function usersRoutes(deps: AppDeps): Hono<AppEnv> {
 			if (error instanceof EmailTakenError) throw new ApiError(409, 'email_taken', error.message);
 			throw error;
 		}
+	});
+
+	/**
+	 * Changes a user's role or disables them. Takes effect at once: a new role reconnects their
+	 * open rooms with it (4501), disabling ends their sessions and closes their sockets (4401).
+	 * The last active admin can be neither demoted nor disabled.
+	 */
+	app.patch('/users/:id', async (c) => {
+		const admin = requireAdmin(c);
+		const body = await readBody(c, updateUserBody);
+		const target = await deps.users.findById(c.req.param('id'));
+		if (!target) throw notFound('user');
+		const losesAdmin = target.role === 'admin' && !target.disabledAt && ((body.role !== undefined && body.role !== 'admin') || body.disabled === true);
+		if (losesAdmin && (await deps.users.activeAdminCount()) <= 1) {
+			throw new ApiError(409, 'last_admin', 'this is the last active admin; make someone else admin first');
+		}
+		const updated = await deps.users.update(target.id, body);
+		if (!updated) throw notFound('user');
+		if (body.disabled === true) {
+			for (const ended of await deps.sessions.revokeAllOf(target.id)) deps.rooms.closeSession(ended, 'the account was disabled');
+			deps.rooms.closeWhere(null, (conn) => conn.user.id === target.id, CLOSE_CODES.UNAUTHORIZED, 'the account was disabled');
+		} else if (body.role !== undefined && body.role !== target.role) {
+			deps.rooms.closeWhere(null, (conn) => conn.user.id === target.id, CLOSE_CODES.ACCESS_CHANGED, `your role is now ${body.role}`);
+		}
+		deps.logger.info('user updated', { userId: target.id, by: admin.id, role: body.role, disabled: body.disabled });
+		return c.json({ user: publicUser(updated) });
 	});
 
 	return app;

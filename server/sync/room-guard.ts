@@ -68,8 +68,9 @@ export class RoomGuard {
 
 	/**
 	 * A read-only connection's write is dropped, not applied, and the connection stays open (its
-	 * client sends a sync step 2 on every connect, so closing it would loop). The empty step 2
-	 * every client sends is not counted.
+	 * client sends a sync step 2 on every connect, so closing it would loop). Each dropped write
+	 * is counted and recorded as a security event (within the per-user bound). The empty step 2
+	 * every client sends is not a write.
 	 */
 	dropWrite(conn: Connection, kind: string, update: Uint8Array): void {
 		// The empty update is two zero bytes (no structs, no deletes); nothing else is decoded here.
@@ -83,6 +84,7 @@ export class RoomGuard {
 				dropped: conn.droppedWrites
 			});
 		}
+		this.securityEvent(conn, `dropped a write from a read-only ${conn.user.role} (${conn.droppedWrites} so far on this connection)`);
 	}
 
 	private warn(message: string, conn: Connection, reason: string): void {

@@ -14,7 +14,8 @@ import type { SessionStore } from '../auth/session-store';
 import type { IncidentStore } from '../incidents/incident-store';
 import type { Logger } from '../logger';
 import { originAllowed, type OriginPolicy } from '../http/same-origin';
-import { sessionTokenFromCookieHeader } from '../http/session';
+import { resolveCaller, sessionTokenFromCookieHeader } from '../http/session';
+import type { ApiTokenStore } from '../auth/api-token-store';
 import { Connection } from './connection';
 import type { RoomRegistry } from './room-registry';
 
@@ -25,6 +26,7 @@ export const KEEPALIVE_MS = 10_000;
 
 export interface SyncServerDeps {
 	sessions: SessionStore;
+	tokens: ApiTokenStore;
 	incidents: IncidentStore;
 	rooms: RoomRegistry;
 	logger: Logger;
@@ -82,8 +84,12 @@ export class SyncServer {
 			this.deps.logger.warn('refused a sync upgrade from another origin', { origin });
 			return reject(socket, 403, 'Forbidden');
 		}
-		const token = sessionTokenFromCookieHeader(req.headers.cookie);
-		const session = token ? await this.deps.sessions.lookup(token) : null;
+		const session = await resolveCaller(
+			this.deps.sessions,
+			this.deps.tokens,
+			req.headers.authorization,
+			sessionTokenFromCookieHeader(req.headers.cookie)
+		);
 		if (!session) return reject(socket, 401, 'Unauthorized');
 		let incidentId: string;
 		try {

@@ -1,7 +1,7 @@
 /**
  * Users: who may sign in, with which role. Emails are unique regardless of case.
  */
-import { asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/database';
 import { users } from '../db/schema';
 import { hashPassword, verifyPassword } from '../auth/passwords';
@@ -95,6 +95,31 @@ export class UserStore {
 		const ok = await verifyPassword(row?.passwordHash ?? null, password);
 		if (!ok || !row || row.disabledAt) return null;
 		return toUser(row);
+	}
+
+	/** Changes a user's role or disables/enables them; returns the updated user or null if unknown. */
+	async update(id: string, changes: { role?: Role; disabled?: boolean }): Promise<User | null> {
+		const set: Partial<typeof users.$inferInsert> = {};
+		if (changes.role !== undefined) set.role = changes.role;
+		if (changes.disabled !== undefined) set.disabledAt = changes.disabled ? new Date() : null;
+		if (Object.keys(set).length === 0) return this.findById(id);
+		const [row] = await this.db.update(users).set(set).where(eq(users.id, id)).returning();
+		return row ? toUser(row) : null;
+	}
+
+	/** Admins who can still sign in. */
+	async activeAdminCount(): Promise<number> {
+		const [row] = await this.db
+			.select({ n: count() })
+			.from(users)
+			.where(and(eq(users.role, 'admin'), isNull(users.disabledAt)));
+		return row?.n ?? 0;
+	}
+
+	/** True if `password` is this user's password. */
+	async passwordMatches(id: string, password: string): Promise<boolean> {
+		const [row] = await this.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, id));
+		return verifyPassword(row?.passwordHash ?? null, password);
 	}
 
 	async setPassword(id: string, password: string): Promise<void> {

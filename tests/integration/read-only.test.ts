@@ -54,7 +54,12 @@ describe.each(engines())('observers on %s', (engine) => {
 		await room.drain();
 		expect(readEntries(editor.doc).map((e) => e.id)).toEqual(['r1']);
 		expect(metaMap(editor.doc).get('title')).toBe('Checkout is down');
-		expect(await server.vigiles.log.headSeq(incidentId)).toBe(2);
+		// The log holds the responder's entry, and each dropped write as a security event of the observer's.
+		const events = await server.vigiles.log.events(incidentId, { after: 1, limit: 20 });
+		expect(events.filter((e) => e.type !== 'security.refused').map((e) => [e.type, e.actor?.id])).toEqual([['entry.added', responder.id]]);
+		const refused = events.filter((e) => e.type === 'security.refused');
+		expect(refused.length).toBeGreaterThanOrEqual(1);
+		expect(refused.every((e) => e.actor?.id === observer.id && /dropped a write from a read-only observer/.test(e.summary))).toBe(true);
 		expect((await server.api(responder, 'GET', `/api/incidents/${incidentId}`)).json.title).toBe('Checkout is down');
 		expect(reader.provider.wsconnected).toBe(true);
 		expect(server.logger.lines.some((l) => l.includes('dropped a write from a read-only connection'))).toBe(true);
