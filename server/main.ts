@@ -22,6 +22,7 @@ import { LogStore } from './log/log-store';
 import { IncidentVerifier } from './log/incident-verifier';
 import { keyFileTooOpen, loadOrCreateSigningKey, readPinnedKey, SigningKeyError, trustedPublicKey, type Signer } from './log/signing-key';
 import { consoleLogger, type Logger } from './logger';
+import { OpenConnections } from './sync/open-connections';
 import { RoomRegistry } from './sync/room-registry';
 import { SyncServer } from './sync/upgrade';
 import { UserStore } from './users/user-store';
@@ -98,12 +99,14 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 		onCommitted: (incidentId) => share.changed(incidentId)
 	});
 	const share = new ShareHub(rooms, logger);
+	const connections = new OpenConnections();
 	const setupToken = new SetupToken();
 	const sync = new SyncServer({
 		sessions,
 		tokens,
 		incidents,
 		rooms,
+		connections,
 		logger,
 		keepaliveMs: options.keepaliveMs,
 		origins: { publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins }
@@ -120,6 +123,7 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 		share,
 		log,
 		rooms,
+		connections,
 		verifier,
 		signer,
 		setupToken,

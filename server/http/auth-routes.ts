@@ -79,7 +79,7 @@ export function authRoutes(deps: AppDeps): Hono<AppEnv> {
 		if (token) await deps.sessions.revoke(token);
 		clearSessionCookie(c, isHttps(c, deps.publicUrl));
 		const session = c.get('session');
-		if (session) deps.rooms.closeSession(session.sessionId);
+		if (session) deps.connections.closeSession(session.sessionId);
 		return c.json({ ok: true });
 	});
 
@@ -94,7 +94,7 @@ export function authRoutes(deps: AppDeps): Hono<AppEnv> {
 		}
 		await deps.users.setPassword(user.id, body.newPassword);
 		const session = c.get('session');
-		for (const ended of await deps.sessions.revokeAllOf(user.id, session?.sessionId)) deps.rooms.closeSession(ended, 'the password changed');
+		for (const ended of await deps.sessions.revokeAllOf(user.id, session?.sessionId)) deps.connections.closeSession(ended, 'the password changed');
 		deps.logger.info('password changed', { userId: user.id });
 		return c.json({ ok: true });
 	});

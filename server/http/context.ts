@@ -14,6 +14,7 @@ import type { IncidentVerifier } from '../log/incident-verifier';
 import type { LogStore } from '../log/log-store';
 import type { Signer } from '../log/signing-key';
 import type { Logger } from '../logger';
+import type { OpenConnections } from '../sync/open-connections';
 import type { RoomRegistry } from '../sync/room-registry';
 import type { UserStore } from '../users/user-store';
 
@@ -28,6 +29,7 @@ export interface AppDeps {
 	share: ShareHub;
 	log: LogStore;
 	rooms: RoomRegistry;
+	connections: OpenConnections;
 	verifier: IncidentVerifier;
 	signer: Signer;
 	setupToken: SetupToken;

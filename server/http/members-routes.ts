@@ -54,7 +54,7 @@ export function membersRoutes(deps: AppDeps): Hono<AppEnv> {
 		await deps.members.remove(incident.id, userId);
 		await deps.rooms.record(incident.id, commandItem(actor.id, { type: 'member.removed', userId, name: member.name }), actor);
 		if (incident.restricted) {
-			deps.rooms.closeWhere(incident.id, (conn) => conn.user.id === userId, CLOSE_CODES.REMOVED, 'you were removed from this incident');
+			deps.connections.closeWhere(incident.id, (conn) => conn.user.id === userId, CLOSE_CODES.REMOVED, 'you were removed from this incident');
 		}
 		return c.json({ members: await deps.members.list(incident.id) });
 	});
@@ -71,7 +71,7 @@ export function membersRoutes(deps: AppDeps): Hono<AppEnv> {
 			await deps.rooms.record(incident.id, commandItem(actor.id, { type: 'incident.restricted', restricted }), actor);
 			if (restricted) {
 				const members = new Set((await deps.members.list(incident.id)).map((m) => m.id));
-				deps.rooms.closeWhere(incident.id, (conn: Connection) => !members.has(conn.user.id), CLOSE_CODES.REMOVED, 'this incident is now restricted to its members');
+				deps.connections.closeWhere(incident.id, (conn: Connection) => !members.has(conn.user.id), CLOSE_CODES.REMOVED, 'this incident is now restricted to its members');
 			}
 		}
 		return c.json(await requireVisibleIncident(c, deps.incidents));

@@ -35,7 +35,7 @@ export function tokensRoutes(deps: AppDeps): Hono<AppEnv> {
 		const user = requireUser(c);
 		const id = c.req.param('id');
 		if (!(await deps.tokens.revoke(id, user.id))) throw notFound('token');
-		deps.rooms.closeWhere(null, (conn) => conn.user.sessionId === tokenSessionId(id), CLOSE_CODES.UNAUTHORIZED, 'the API token was revoked');
+		deps.connections.closeWhere(null, (conn) => conn.user.sessionId === tokenSessionId(id), CLOSE_CODES.UNAUTHORIZED, 'the API token was revoked');
 		return c.json({ ok: true });
 	});
 

@@ -63,10 +63,10 @@ export function usersRoutes(deps: AppDeps): Hono<AppEnv> {
 		const updated = await deps.users.update(target.id, body);
 		if (!updated) throw notFound('user');
 		if (body.disabled === true) {
-			for (const ended of await deps.sessions.revokeAllOf(target.id)) deps.rooms.closeSession(ended, 'the account was disabled');
-			deps.rooms.closeWhere(null, (conn) => conn.user.id === target.id, CLOSE_CODES.UNAUTHORIZED, 'the account was disabled');
+			for (const ended of await deps.sessions.revokeAllOf(target.id)) deps.connections.closeSession(ended, 'the account was disabled');
+			deps.connections.closeWhere(null, (conn) => conn.user.id === target.id, CLOSE_CODES.UNAUTHORIZED, 'the account was disabled');
 		} else if (body.role !== undefined && body.role !== target.role) {
-			deps.rooms.closeWhere(null, (conn) => conn.user.id === target.id, CLOSE_CODES.ACCESS_CHANGED, `your role is now ${body.role}`);
+			deps.connections.closeWhere(null, (conn) => conn.user.id === target.id, CLOSE_CODES.ACCESS_CHANGED, `your role is now ${body.role}`);
 		}
 		deps.logger.info('user updated', { userId: target.id, by: admin.id, role: body.role, disabled: body.disabled });
 		return c.json({ user: publicUser(updated) });

@@ -66,6 +66,7 @@ export class Connection {
 
 	constructor(
 		private readonly socket: WebSocket,
+		readonly incidentId: string,
 		readonly user: ConnectionUser,
 		/** Sends log events (message type 100) too; asked for with `?events=1`. */
 		readonly wantsEvents: boolean

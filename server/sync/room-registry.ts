@@ -104,18 +104,6 @@ export class RoomRegistry {
 		return row;
 	}
 
-	/** Closes every connection that matches, in one incident or (with null) in all. */
-	closeWhere(incidentId: string | null, match: (conn: Connection) => boolean, code: number, reason: string): void {
-		for (const room of this.rooms.values()) {
-			if (incidentId === null || room.incidentId === incidentId) room.closeWhere(match, code, reason);
-		}
-	}
-
-	/** Closes every connection that belongs to this session (signed out, expired, revoked). */
-	closeSession(sessionId: string, reason = 'signed out'): void {
-		this.closeWhere(null, (conn) => conn.user.sessionId === sessionId, CLOSE_CODES.UNAUTHORIZED, reason);
-	}
-
 	get loadedCount(): number {
 		return this.rooms.size;
 	}

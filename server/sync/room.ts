@@ -248,11 +248,6 @@ export class Room implements ConnectionHandler {
 		return this.engine.stakeholderView();
 	}
 
-	/** Closes every connection that matches (a session ended, a user was removed). */
-	closeWhere(match: (conn: Connection) => boolean, code: number, reason: string): void {
-		for (const conn of this.connections) if (match(conn)) conn.close(code, reason);
-	}
-
 	/**
 	 * Appends a server command's row (membership, links, sharing) after everything received so
 	 * far, so live clients get it as a log event in order.

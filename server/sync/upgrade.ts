@@ -17,6 +17,7 @@ import { originAllowed, type OriginPolicy } from '../http/same-origin';
 import { resolveCaller, sessionTokenFromCookieHeader } from '../http/session';
 import type { ApiTokenStore } from '../auth/api-token-store';
 import { Connection } from './connection';
+import type { OpenConnections } from './open-connections';
 import type { RoomRegistry } from './room-registry';
 
 const SYNC_PATH = /^\/sync\/([^/]+)\/?$/;
@@ -32,6 +33,7 @@ export interface SyncServerDeps {
 	logger: Logger;
 	keepaliveMs?: number;
 	origins: OriginPolicy;
+	connections: OpenConnections;
 }
 
 export class SyncServer {
@@ -41,7 +43,6 @@ export class SyncServer {
 		perMessageDeflate: false
 	});
 	private readonly alive = new WeakMap<WebSocket, boolean>();
-	private readonly connections = new Set<Connection>();
 	private readonly heartbeat: NodeJS.Timeout;
 	private readonly keepalive: NodeJS.Timeout;
 	private accepting = true;
@@ -51,7 +52,7 @@ export class SyncServer {
 		this.heartbeat.unref();
 		const keepaliveMs = deps.keepaliveMs ?? KEEPALIVE_MS;
 		this.keepalive = setInterval(() => {
-			for (const conn of this.connections) conn.keepAlive(keepaliveMs);
+			for (const conn of this.deps.connections) conn.keepAlive(keepaliveMs);
 		}, keepaliveMs);
 		this.keepalive.unref();
 	}
@@ -104,11 +105,11 @@ export class SyncServer {
 		this.wss.handleUpgrade(req, socket, head, (ws) => {
 			const conn = new Connection(
 				ws,
+				incidentId,
 				{ id: session.user.id, name: session.user.name, role: session.user.role, sessionId: session.sessionId },
 				url.searchParams.get(EVENTS_PARAM) === '1'
 			);
-			this.connections.add(conn);
-			conn.onClose(() => this.connections.delete(conn));
+			this.deps.connections.add(conn);
 			this.alive.set(ws, true);
 			ws.on('pong', () => this.alive.set(ws, true));
 			// `ws` has already sent its close frame (1002, 1009…) when it reports a protocol error.
