@@ -4,13 +4,17 @@
  * server next to embedded PGlite.
  */
 import { coldLoad } from './cold-load';
+import { fuzzLatency } from './fuzz';
+import { revocation } from './revocation';
 import { logAppend } from './log-append';
 import { relayLatency } from './relay-latency';
 
 const benches: Record<string, () => Promise<void>> = {
 	'relay-latency': relayLatency,
 	'log-append': logAppend,
-	'cold-load': coldLoad
+	'cold-load': coldLoad,
+	fuzz: fuzzLatency,
+	revocation
 };
 
 const wanted = process.argv.slice(2);
