@@ -9,7 +9,7 @@ import { ApiError, notFound } from './api-error';
 import { emailField, nameField, passwordField, publicUser } from './auth-routes';
 import type { AppDeps, AppEnv } from './context';
 import { readBody } from './read-body';
-import { requireAdmin } from './session';
+import { requireAdmin, requireUser } from './session';
 
 const createUserBody = z.object({
 	email: emailField,
@@ -27,6 +27,13 @@ const updateUserBody = z
 
 export function usersRoutes(deps: AppDeps): Hono<AppEnv> {
 	const app = new Hono<AppEnv>();
+
+	/** Names to pick members from: any signed-in user may see who can be added (no emails). */
+	app.get('/people', async (c) => {
+		requireUser(c);
+		const people = (await deps.users.list()).filter((u) => !u.disabledAt).map((u) => ({ id: u.id, name: u.name, role: u.role }));
+		return c.json({ people });
+	});
 
 	app.get('/users', async (c) => {
 		requireAdmin(c);

@@ -118,6 +118,13 @@ describe.each(engines())('who sees what, on %s', (engine) => {
 		expect(log.map((e) => e.type)).toEqual(['incident.created', 'sharing.changed', 'link.created']);
 	});
 
+	it('lists people to pick as members, by name and role, without emails', async () => {
+		const res = await server.api(observer, 'GET', '/api/people');
+		expect(res.status).toBe(200);
+		expect(res.json.people).toEqual(expect.arrayContaining([{ id: lead.id, name: 'Lead', role: 'responder' }]));
+		expect(JSON.stringify(res.json)).not.toContain('@');
+	});
+
 	it('observers may not change membership, restriction or sharing', async () => {
 		const incident = await server.createIncident(lead);
 		expect((await server.api(observer, 'POST', `/api/incidents/${incident.id}/members`, { userId: observer.id })).status).toBe(403);
