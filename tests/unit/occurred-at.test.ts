@@ -79,3 +79,20 @@ describe('formatting', () => {
 		expect(formatInZone('2018-10-21T22:52:00.000Z', 'Asia/Tokyo', 'minute')).toBe('2018-10-22 07:52 GMT+9');
 	});
 });
+
+describe('spans', () => {
+	it.each([
+		['2022-12-16..19', '2022-12-16T00:00:00.000Z', '2022-12-20T00:00:00.000Z', 'day'],
+		['2022-12-16..2022-12-19', '2022-12-16T00:00:00.000Z', '2022-12-20T00:00:00.000Z', 'day'],
+		['2022-12-30..01-02', '2022-12-30T00:00:00.000Z', '2023-01-03T00:00:00.000Z', 'day'],
+		['2018-10-21 22:50..22:55 UTC', '2018-10-21T22:50:00.000Z', '2018-10-21T22:56:00.000Z', 'minute'],
+		['2018-10-21 22:50+02:00..23:10', '2018-10-21T20:50:00.000Z', '2018-10-21T21:11:00.000Z', 'minute']
+	])('reads %s as %s until %s', (input, iso, until, precision) => {
+		expect(parse(input)).toMatchObject({ iso, until, precision });
+	});
+
+	it('refuses a span that ends before it starts', () => {
+		const result = parseOccurredAt('2022-12-19..2022-12-16', now, 'UTC');
+		expect(result.ok).toBe(false);
+	});
+});

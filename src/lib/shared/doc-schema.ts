@@ -27,6 +27,18 @@ export type Lane = (typeof LANES)[number];
 export const PRECISIONS = ['exact', 'minute', 'hour', 'day'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
+/**
+ * The moments the figures are measured between, marked on the entry that records each.
+ * Outage: impact began, detected, mitigated, resolved. Security: detected, contained,
+ * recovered (the intrusion's start is the earliest entry in the intrusion lane).
+ */
+export const MILESTONES = {
+	outage: ['impact-start', 'detected', 'mitigated', 'resolved'],
+	security: ['detected', 'contained', 'recovered']
+} as const;
+export type Milestone = 'impact-start' | 'detected' | 'mitigated' | 'resolved' | 'contained' | 'recovered';
+const ALL_MILESTONES: readonly string[] = [...MILESTONES.outage, ...MILESTONES.security];
+
 export interface IncidentMeta {
 	title: string;
 	kind: IncidentKind;
@@ -51,8 +63,12 @@ export interface EntryView {
 	/** The UTC offset the time was given in, as `+02:00` or `Z`. */
 	occurredOffset: string;
 	precision: Precision;
+	/** For a span ("2022-12-16..19"): when it ended (exclusive, ISO 8601 in UTC); else null. */
+	occurredUntil: string | null;
 	lane: Lane;
 	shared: boolean;
+	/** The moment this entry marks, if any (see MILESTONES). */
+	milestone: Milestone | null;
 	/** The writer's clock when they added it (ISO 8601), not the server's. */
 	writtenAt: string | null;
 	annotations: AnnotationView[];
@@ -64,8 +80,10 @@ export interface EntryInit {
 	occurredAt: string;
 	occurredOffset: string;
 	precision: Precision;
+	occurredUntil?: string | null;
 	lane?: Lane;
 	shared?: boolean;
+	milestone?: Milestone | null;
 	writtenAt: string;
 }
 
@@ -121,6 +139,8 @@ export function addEntry(doc: Y.Doc, init: EntryInit): void {
 		entry.set('precision', init.precision);
 		entry.set('lane', init.lane ?? 'response');
 		entry.set('shared', init.shared ?? false);
+		if (init.occurredUntil) entry.set('occurredUntil', init.occurredUntil);
+		if (init.milestone) entry.set('milestone', init.milestone);
 		entry.set('writtenAt', init.writtenAt);
 		entry.set('annotations', new Y.Array<Y.Map<unknown>>());
 		entriesMap(doc).set(init.id, entry);
@@ -152,6 +172,8 @@ export function readEntry(id: string, value: unknown): EntryView | null {
 	if (!(text instanceof Y.Text) || !isIsoInstant(occurredAt)) return null;
 	const precision = value.get('precision');
 	const lane = value.get('lane');
+	const until = value.get('occurredUntil');
+	const milestone = value.get('milestone');
 	const annotations = value.get('annotations');
 	return {
 		id,
@@ -159,8 +181,10 @@ export function readEntry(id: string, value: unknown): EntryView | null {
 		occurredAt,
 		occurredOffset: stringOr(value.get('occurredOffset'), 'Z'),
 		precision: (PRECISIONS as readonly unknown[]).includes(precision) ? (precision as Precision) : 'exact',
+		occurredUntil: isIsoInstant(until) && Date.parse(until) > Date.parse(occurredAt) ? until : null,
 		lane: (LANES as readonly unknown[]).includes(lane) ? (lane as Lane) : 'response',
 		shared: value.get('shared') === true,
+		milestone: ALL_MILESTONES.includes(milestone as string) ? (milestone as Milestone) : null,
 		writtenAt: isoOrNull(value.get('writtenAt')),
 		annotations: annotations instanceof Y.Array ? readAnnotations(annotations) : []
 	};

@@ -9,13 +9,18 @@
  * A time without an offset or zone is read in `defaultZone` (the viewer's zone, or UTC if chosen).
  * A time of day without a date is today, or yesterday when today's would be more than
  * FUTURE_SLACK_MS ahead: at 03:10, "23:50" means last night, not tonight.
+ * A span is two of these joined by "..": `2022-12-16..19`, `2022-12-16..2022-12-19`,
+ * `2018-10-21 22:50..22:55 UTC`; the end may leave out what it shares with the start, and it
+ * is inclusive of its last unit (`..19` runs to the end of the 19th).
  */
 import { DateTime } from 'luxon';
 import type { Precision } from './doc-schema';
 
 export interface OccurredAt {
-	/** ISO 8601 in UTC. */
+	/** ISO 8601 in UTC (the start, for a span). */
 	iso: string;
+	/** For a span, its exclusive end, ISO 8601 in UTC. */
+	until?: string;
 	/** The offset the time was given in: `Z` or `+02:00`. */
 	offset: string;
 	precision: Precision;
@@ -32,6 +37,47 @@ export const FUTURE_SLACK_MS = 5 * 60 * 1000;
 const TIME_ONLY = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
 
 export function parseOccurredAt(input: string, now: Date, defaultZone: string): OccurredAtResult {
+	const span = /^(.+?)\s*\.\.\s*(.+)$/.exec(input.trim());
+	if (span) return parseSpan(span[1], span[2], now, defaultZone, input.trim());
+	return parseInstant(input, now, defaultZone);
+}
+
+/** Both ends of a span, the end completed from the start ("2022-12-16..19" → the 16th to the end of the 19th). */
+function parseSpan(startText: string, endText: string, now: Date, defaultZone: string, whole: string): OccurredAtResult {
+	// A zone written after the end ("22:50..22:55 UTC") belongs to both ends.
+	const zone = /\s+(UTC|GMT|Z|[+-]\d{2}:?\d{2}|[A-Za-z]+\/[A-Za-z_+-]+)$/i.exec(endText);
+	const start = parseInstant(zone && !/[a-z]\/|utc|gmt|z$|[+-]\d{2}:?\d{2}$/i.test(startText) ? `${startText}${zone[0]}` : startText, now, defaultZone);
+	if (!start.ok) return start;
+	const localStart = DateTime.fromISO(start.value.iso).setZone(start.value.offset === 'Z' ? 'UTC' : `UTC${start.value.offset}`);
+	let completed = endText.trim();
+	// What the end leaves out it shares with the start; past the start's month or year end, the next one.
+	let rollOver: { months?: number; years?: number } = {};
+	if (/^\d{1,2}$/.test(completed)) {
+		completed = `${localStart.toFormat('yyyy-MM')}-${completed.padStart(2, '0')}`;
+		rollOver = { months: 1 };
+	} else if (/^\d{1,2}-\d{1,2}$/.test(completed)) {
+		const [month, day] = completed.split('-');
+		completed = `${localStart.toFormat('yyyy')}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
+		rollOver = { years: 1 };
+	}
+	else if (TIME_ONLY.test(completed.replace(/\s+(UTC|GMT|Z)$/i, '').replace(/[+-]\d{2}:?\d{2}$/, ''))) completed = `${localStart.toFormat('yyyy-MM-dd')} ${completed}`;
+	const endZone = start.value.offset === 'Z' ? 'UTC' : `UTC${start.value.offset}`;
+	const end = parseInstant(completed, now, endZone);
+	if (!end.ok) return { ok: false, error: `cannot read the end of "${whole}": ${end.error}` };
+	let until = DateTime.fromISO(end.value.iso, { zone: 'UTC' }).plus(UNIT[end.value.precision]);
+	if (until.toMillis() <= Date.parse(start.value.iso) && (rollOver.months || rollOver.years)) until = until.plus(rollOver);
+	if (until.toMillis() <= Date.parse(start.value.iso)) return { ok: false, error: `"${whole}" ends before it starts` };
+	return { ok: true, value: { ...start.value, until: until.toISO() ?? undefined } };
+}
+
+const UNIT: Record<Precision, { days?: number; hours?: number; minutes?: number; seconds?: number }> = {
+	day: { days: 1 },
+	hour: { hours: 1 },
+	minute: { minutes: 1 },
+	exact: { seconds: 0 }
+};
+
+function parseInstant(input: string, now: Date, defaultZone: string): OccurredAtResult {
 	const text = input.trim();
 	if (text === '') return { ok: true, value: fromDateTime(DateTime.fromJSDate(now).setZone(defaultZone), 'exact') };
 
