@@ -17,6 +17,48 @@ export interface User {
 	email: string;
 	name: string;
 	role: Role;
+	/** A disabled user cannot sign in; their sessions and tokens stopped working. */
+	disabled: boolean;
+}
+
+/** `GET /api/people`: who can be added to an incident (active users, no emails). */
+export interface Person {
+	id: string;
+	name: string;
+	role: Role;
+}
+
+export interface Member {
+	id: string;
+	name: string;
+	role: Role;
+	addedAt: string;
+}
+
+/** A stakeholder link as the room lists it; its URL is shown only once, when it is created. */
+export interface ShareLink {
+	id: string;
+	label: string;
+	createdBy: { id: string; name: string };
+	createdAt: string;
+	expiresAt: string;
+	lastUsedAt: string | null;
+	revokedAt: string | null;
+}
+
+export interface CreatedLink {
+	id: string;
+	url: string;
+	label: string;
+	expiresAt: string;
+}
+
+export interface ApiToken {
+	id: string;
+	name: string;
+	createdAt: string;
+	lastUsedAt: string | null;
+	revokedAt: string | null;
 }
 
 export interface Incident {
@@ -30,6 +72,10 @@ export interface Incident {
 	closedAt: string | null;
 	createdBy: { id: string; name: string };
 	headSeq: number;
+	/** Only members see it (security incidents start restricted). */
+	restricted: boolean;
+	/** Stakeholder links may be created. */
+	linksEnabled: boolean;
 }
 
 export interface LogPage {
@@ -142,10 +188,18 @@ export function safeNext(next: string | null): string {
 	}
 }
 
-/** Words for an error, for a form's error line. */
+/** Words for an error, for a form's error line: the server's message, as a sentence. */
 export function errorText(error: unknown): string {
-	if (error instanceof ApiRequestError) return error.message;
+	if (error instanceof ApiRequestError) return asSentence(error.message);
 	return 'Something went wrong in this page. Reload and try again.';
+}
+
+/** The API's messages are lower-case clauses ("the current password is not right"). */
+function asSentence(text: string): string {
+	const trimmed = text.trim();
+	if (trimmed === '') return trimmed;
+	const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
+	return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 export const api = {
@@ -159,6 +213,14 @@ export const api = {
 	users: () => request<{ users: User[] }>('GET', '/api/users'),
 	createUser: (body: { email: string; name: string; password: string; role: Role }) =>
 		request<{ user: User }>('POST', '/api/users', body),
+	updateUser: (id: string, patch: { role?: Role; disabled?: boolean }) =>
+		request<{ user: User }>('PATCH', `/api/users/${encodeURIComponent(id)}`, patch),
+	people: () => request<{ people: Person[] }>('GET', '/api/people'),
+	changePassword: (body: { currentPassword: string; newPassword: string }) => request<{ ok: true }>('POST', '/api/me/password', body),
+	tokens: () => request<{ tokens: ApiToken[] }>('GET', '/api/tokens'),
+	/** The token itself is in this one response and never again. */
+	createToken: (name: string) => request<ApiToken & { token: string }>('POST', '/api/tokens', { name }),
+	revokeToken: (id: string) => request<{ ok: true }>('DELETE', `/api/tokens/${encodeURIComponent(id)}`),
 	incidents: () => request<{ incidents: Incident[] }>('GET', '/api/incidents'),
 	incident: (id: string, options?: RequestOptions) => request<Incident>('GET', `/api/incidents/${encodeURIComponent(id)}`, undefined, options),
 	createIncident: (body: { title: string; kind: IncidentKind; severity: Severity }) =>
@@ -173,7 +235,23 @@ export const api = {
 		request<Provenance>('GET', `/api/incidents/${encodeURIComponent(id)}/provenance`, undefined, options),
 	integrity: (id: string, options?: RequestOptions) =>
 		request<IntegritySummary>('GET', `/api/incidents/${encodeURIComponent(id)}/integrity`, undefined, options),
+	members: (id: string) => request<{ members: Member[] }>('GET', `${incidentPath(id)}/members`),
+	addMember: (id: string, userId: string) => request<{ members: Member[] }>('POST', `${incidentPath(id)}/members`, { userId }),
+	removeMember: (id: string, userId: string) =>
+		request<{ members: Member[] }>('DELETE', `${incidentPath(id)}/members/${encodeURIComponent(userId)}`),
+	setRestricted: (id: string, restricted: boolean) => request<Incident>('PUT', `${incidentPath(id)}/restriction`, { restricted }),
+	/** `confirmed` must be true to turn links on for a security incident (422 `confirmation_required`). */
+	setSharing: (id: string, enabled: boolean, confirmed = false) =>
+		request<Incident>('PUT', `${incidentPath(id)}/sharing`, { enabled, confirmed }),
+	links: (id: string) => request<{ links: ShareLink[] }>('GET', `${incidentPath(id)}/links`),
+	createLink: (id: string, body: { label: string; expiresInDays: number }) =>
+		request<CreatedLink>('POST', `${incidentPath(id)}/links`, body),
+	revokeLink: (linkId: string) => request<{ link: ShareLink }>('DELETE', `/api/links/${encodeURIComponent(linkId)}`),
 	verify: (id: string) => request<VerifyReport>('GET', `/api/incidents/${encodeURIComponent(id)}/verify`),
 	/** A plain link, not a fetch: the browser downloads the zip itself (Content-Disposition). */
 	exportUrl: (id: string) => `/api/incidents/${encodeURIComponent(id)}/export`
 };
+
+function incidentPath(id: string): string {
+	return `/api/incidents/${encodeURIComponent(id)}`;
+}

@@ -1,23 +1,25 @@
 /**
- * The incident title while someone edits it, for RoomHeader. The title becomes one document
- * change when saved (Enter, or leaving the field), not one per keystroke, so until then the
- * person holds a draft that nobody else sees.
+ * A document field while someone edits it, for RoomHeader (the title) and SummaryField (the
+ * stakeholder summary). The field becomes one document change when saved (Enter, or leaving
+ * the field), not one per keystroke, so until then the person holds a draft nobody else sees.
  *
- * The draft remembers the title it started from. If the room's title moves away from that while
- * the draft is unsaved, someone else renamed the incident: `conflict` turns true and the header
- * shows their title next to the field. Neither side wins silently: leaving the field does not
- * save over theirs; the person chooses (save keeps theirs out, undo takes theirs).
+ * The draft remembers the value it started from. If the room's value moves away from that while
+ * the draft is unsaved, someone else changed it: `conflict` turns true and the field shows their
+ * value next to the draft. Neither side wins silently: leaving the field does not save over
+ * theirs; the person chooses (save keeps theirs out, undo takes theirs).
  */
-export class TitleDraft {
-	/** The unsaved text, or null when the field shows the room's title as it is. */
+export class FieldDraft {
+	/** The unsaved text, or null when the field shows the room's value as it is. */
 	text = $state<string | null>(null);
-	/** The room's title when the draft began. */
+	/** The room's value when the draft began. */
 	base = $state('');
 
 	constructor(
-		/** The room's title now. */
+		/** The room's value now. */
 		private readonly current: () => string,
-		private readonly commit: (title: string) => void
+		private readonly commit: (value: string) => void,
+		/** A title cannot be empty (an emptied draft is dropped); a summary can. */
+		private readonly options: { allowEmpty?: boolean } = {}
 	) {}
 
 	/** What the field shows. */
@@ -29,7 +31,7 @@ export class TitleDraft {
 		return this.text !== null;
 	}
 
-	/** Someone else changed the title since this draft began. */
+	/** Someone else changed the value since this draft began. */
 	get conflict(): boolean {
 		return this.text !== null && this.current() !== this.base;
 	}
@@ -40,19 +42,19 @@ export class TitleDraft {
 		this.text = value === this.base ? null : value;
 	}
 
-	/** Saves the draft as the title (an empty draft is dropped: a title cannot be empty). */
+	/** Saves the draft (an empty one only where the field may be empty). */
 	save(): void {
 		if (this.text === null) return;
-		const title = this.text.trim();
+		const value = this.text.trim();
 		this.text = null;
-		if (title !== '' && title !== this.current()) this.commit(title);
+		if ((value !== '' || this.options.allowEmpty) && value !== this.current()) this.commit(value);
 	}
 
 	undo(): void {
 		this.text = null;
 	}
 
-	/** Leaving the field saves, unless that would overwrite a title someone else just set. */
+	/** Leaving the field saves, unless that would overwrite a value someone else just set. */
 	leave(): void {
 		if (!this.conflict) this.save();
 	}

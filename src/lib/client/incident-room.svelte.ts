@@ -10,7 +10,10 @@
  *   closed         the server closed for good (a final close code); reload to continue
  *   session-ended  the session is gone (close code 4401, or a refused upgrade and a 401)
  *   not-found      the incident does not exist (4404, or a refused upgrade and a 404)
+ *   removed        this user was removed from the restricted incident (4410)
  * Read-only (observers) is separate: an observer's room can be live and still refuse edits.
+ * A role change closes with 4501 and the provider reconnects by itself; the room asks the API
+ * who the user is now, and refuses edits until it knows.
  */
 import { nanoid } from 'nanoid';
 import { WebsocketProvider } from 'y-websocket';
@@ -36,7 +39,17 @@ import { readPresence, type PresentUser } from './presence';
 import { RoomHistory } from './room-history.svelte';
 import { RoomIntegrity } from './room-integrity.svelte';
 
-export type ConnectionState = 'connecting' | 'live' | 'offline' | 'closed' | 'session-ended' | 'not-found';
+export type ConnectionState = 'connecting' | 'live' | 'offline' | 'closed' | 'session-ended' | 'not-found' | 'removed';
+
+/** Log events that change who may see the incident or what stakeholders get: the panels reload. */
+const ACCESS_CHANGES = new Set(['member.added', 'member.removed', 'incident.restricted', 'sharing.changed', 'link.created', 'link.revoked', 'link.used']);
+/** How long "your access changed" stays on the status line after the room has caught up. */
+const ACCESS_NOTICE_MS = 8_000;
+
+export interface IncidentRoomOptions {
+	/** The user's account changed (a new role after 4501): the page's CurrentUser follows. */
+	onUserChanged?: (user: User) => void;
+}
 
 /** Refused upgrades in a row before asking the API why (a 401 or 404 looks like code 1006). */
 const FAILED_OPENS_BEFORE_CHECK = 2;
@@ -60,6 +73,12 @@ export class IncidentRoom {
 	meta = $state.raw<IncidentMeta>(readMeta(this.doc));
 	entries = $state.raw<EntryView[]>([]);
 	presence = $state.raw<PresentUser[]>([]);
+	/** Who the room acts as; replaced when the server says the user's access changed. */
+	user = $state.raw<User>() as User;
+	/** A short-lived note for the status line ("your access changed"), or null. */
+	accessNotice = $state<string | null>(null);
+	/** Bumped when membership, restriction or links change, so the panels reload. */
+	accessVersion = $state(0);
 
 	readonly timeline = $derived(sortTimeline(this.entries, (id) => this.history.provenance.entries[id]?.addedSeq));
 
@@ -68,11 +87,16 @@ export class IncidentRoom {
 	#lastAccessCheck = 0;
 	#retryTimer: ReturnType<typeof setTimeout> | null = null;
 	#destroyed = false;
+	/** True from a 4501 until /api/me says who the user is now: no edits meanwhile. */
+	#accessPending = $state(false);
+	#noticeTimer: ReturnType<typeof setTimeout> | null = null;
 
 	constructor(
 		readonly incidentId: string,
-		readonly user: User
+		user: User,
+		private readonly options: IncidentRoomOptions = {}
 	) {
+		this.user = user;
 		this.history = new RoomHistory(incidentId);
 		this.integrity = new RoomIntegrity(incidentId);
 
@@ -84,7 +108,9 @@ export class IncidentRoom {
 			connect: false
 		});
 		this.provider.messageHandlers[MESSAGE_LOG_EVENT] = (_encoder, decoder) => {
-			this.history.receive(decodeLogEvent(decoder));
+			const event = decodeLogEvent(decoder);
+			this.history.receive(event);
+			if (event.changes.some((c) => ACCESS_CHANGES.has(c.type))) this.#onAccessEvent(event.changes.map((c) => c.type));
 		};
 		this.provider.on('status', ({ status }) => this.#onStatus(status));
 		this.provider.on('sync', (synced) => this.#onSync(synced));
@@ -94,9 +120,9 @@ export class IncidentRoom {
 		metaMap(this.doc).observe(() => (this.meta = readMeta(this.doc)));
 		entriesMap(this.doc).observeDeep(() => (this.entries = readEntries(this.doc)));
 		const awareness = this.provider.awareness;
-		awareness.on('change', () => (this.presence = readPresence(awareness, user)));
+		awareness.on('change', () => (this.presence = readPresence(awareness, this.user)));
 		awareness.setLocalStateField('present', true);
-		this.presence = readPresence(awareness, user);
+		this.presence = readPresence(awareness, this.user);
 
 		this.provider.connect();
 		void this.#checkAccess(true);
@@ -109,7 +135,12 @@ export class IncidentRoom {
 	}
 
 	get canEdit(): boolean {
-		return this.synced && !this.readOnly && (this.connection === 'live' || this.connection === 'offline');
+		return this.synced && !this.readOnly && !this.#accessPending && (this.connection === 'live' || this.connection === 'offline');
+	}
+
+	/** The room ended for good (the status line says why): panels stop asking the API. */
+	get ended(): boolean {
+		return this.#isFinal();
 	}
 
 	get notes(): Y.Text {
@@ -140,6 +171,19 @@ export class IncidentRoom {
 		this.#setMeta('status', status);
 	}
 
+	/** The stakeholder summary; may be emptied. */
+	setSummary(summary: string): void {
+		const trimmed = summary.trim();
+		if (trimmed !== this.meta.summary) this.#setMeta('summary', trimmed);
+	}
+
+	/** Marks an entry as shared with stakeholders (their link shows it) or internal again. */
+	setShared(entryId: string, shared: boolean): void {
+		if (!this.canEdit) return;
+		const entry = entriesMap(this.doc).get(entryId);
+		if (entry instanceof Y.Map && entry.get('shared') !== shared) entry.set('shared', shared);
+	}
+
 	/** Adds a timeline entry; returns its id. */
 	addEntry(text: string, occurredAt: OccurredAt): string | null {
 		const trimmed = text.trim();
@@ -166,6 +210,7 @@ export class IncidentRoom {
 		if (this.#destroyed) return;
 		this.#destroyed = true;
 		if (this.#retryTimer) clearTimeout(this.#retryTimer);
+		if (this.#noticeTimer) clearTimeout(this.#noticeTimer);
 		this.history.cancel();
 		this.integrity.cancel();
 		// Tell the others we left before the socket goes.
@@ -175,7 +220,7 @@ export class IncidentRoom {
 		this.doc.destroy();
 	}
 
-	#setMeta(field: 'title' | 'kind' | 'severity' | 'status', value: string | number): void {
+	#setMeta(field: 'title' | 'kind' | 'severity' | 'status' | 'summary', value: string | number): void {
 		if (!this.canEdit) return;
 		const meta = metaMap(this.doc);
 		if (meta.get(field) !== value) meta.set(field, value);
@@ -200,12 +245,15 @@ export class IncidentRoom {
 		this.closeReason = null;
 		this.meta = readMeta(this.doc);
 		this.entries = readEntries(this.doc);
+		// Membership or links may have changed while this tab was away.
+		this.accessVersion++;
 		void this.#refreshHistory();
 	}
 
 	#onConnectionClose(event: CloseEvent | null): void {
 		if (this.#isFinal() || event === null) return;
 		if (event.code !== 1006) this.closeReason = CLOSE_REASONS[event.code] ?? null;
+		if (event.code === CLOSE_CODES.ACCESS_CHANGED) void this.#onAccessChanged();
 		if (!this.#opened) {
 			this.#failedOpens++;
 			if (this.#failedOpens >= FAILED_OPENS_BEFORE_CHECK) void this.#checkAccess(false);
@@ -215,6 +263,7 @@ export class IncidentRoom {
 	#onFinalClose(code: number, reason: string): void {
 		if (code === CLOSE_CODES.UNAUTHORIZED) this.#end('session-ended');
 		else if (code === CLOSE_CODES.NOT_FOUND) this.#end('not-found');
+		else if (code === CLOSE_CODES.REMOVED) this.#end('removed', CLOSE_REASONS[code]);
 		else this.#end('closed', CLOSE_REASONS[code] ?? (reason || `The server closed the connection (code ${code}).`));
 	}
 
@@ -232,6 +281,39 @@ export class IncidentRoom {
 		} catch (error) {
 			this.#onApiError(error);
 		}
+	}
+
+	/**
+	 * 4501: the user's role changed and the provider is already reconnecting. Until /api/me says
+	 * what the role is now, the room takes no edits (an observer's would be refused and recorded).
+	 */
+	async #onAccessChanged(): Promise<void> {
+		this.#accessPending = true;
+		this.#notice('Your access changed; reconnecting with it.');
+		try {
+			const { user } = await api.me({ allowUnauthenticated: true });
+			if (this.#destroyed) return;
+			this.user = user;
+			this.presence = readPresence(this.provider.awareness, user);
+			this.options.onUserChanged?.(user);
+			this.#notice(user.role === 'observer' ? 'Your access changed: you are now an observer, so this room is read-only.' : `Your access changed: you are now ${user.role === 'admin' ? 'an admin' : 'a responder'}.`);
+		} catch (error) {
+			this.#onApiError(error);
+		} finally {
+			this.#accessPending = false;
+		}
+	}
+
+	#notice(text: string): void {
+		this.accessNotice = text;
+		if (this.#noticeTimer) clearTimeout(this.#noticeTimer);
+		this.#noticeTimer = setTimeout(() => (this.accessNotice = null), ACCESS_NOTICE_MS);
+	}
+
+	/** Someone changed membership, restriction or links: reload the incident row if its flags moved. */
+	#onAccessEvent(types: string[]): void {
+		this.accessVersion++;
+		if (types.includes('incident.restricted') || types.includes('sharing.changed')) void this.#checkAccess(true);
 	}
 
 	async #refreshHistory(): Promise<void> {
@@ -257,8 +339,9 @@ export class IncidentRoom {
 		return true;
 	}
 
-	#end(state: 'closed' | 'session-ended' | 'not-found', reason: string | null = null): void {
-		if (this.#destroyed) return;
+	#end(state: 'closed' | 'session-ended' | 'not-found' | 'removed', reason: string | null = null): void {
+		// The first reason stands: a 404 from the API after a 4410 is its echo, not news.
+		if (this.#destroyed || this.#isFinal()) return;
 		this.connection = state;
 		this.closeReason =
 			reason ??
@@ -267,6 +350,8 @@ export class IncidentRoom {
 	}
 
 	#isFinal(): boolean {
-		return this.connection === 'closed' || this.connection === 'session-ended' || this.connection === 'not-found';
+		return (
+			this.connection === 'closed' || this.connection === 'session-ended' || this.connection === 'not-found' || this.connection === 'removed'
+		);
 	}
 }

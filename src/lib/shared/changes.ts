@@ -18,6 +18,8 @@ export type Change =
 	| { type: 'annotation.removed'; entryId: string }
 	| { type: 'annotation.edited'; entryId: string }
 	| { type: 'notes.edited' }
+	| { type: 'checklist.toggled'; itemId: string; label: string; done: boolean }
+	| { type: 'checklist.edited'; itemId: string }
 	| { type: 'doc.changed' }
 	| { type: 'checkpoint.signed'; seq: number; head: string; at: string; keyId: string; signature: string }
 	| { type: 'security.refused'; reason: string; clientId?: number }
@@ -69,6 +71,24 @@ export function watchChanges(doc: Y.Doc): () => void {
 		for (const event of events) describeEntryEvent(event, entries, tr);
 	};
 	const onNotes = (_event: Y.YTextEvent, tr: Y.Transaction) => record(tr, { type: 'notes.edited' });
+	const checklist = doc.getMap(ROOTS.checklist);
+	const onChecklist = (events: Y.YEvent<any>[], tr: Y.Transaction) => {
+		for (const event of events) {
+			const itemId = event.path.length > 0 ? String(event.path[0]) : null;
+			if (itemId === null) {
+				event.changes.keys.forEach((_change, key) => record(tr, { type: 'checklist.edited', itemId: key }));
+				continue;
+			}
+			const item = checklist.get(itemId);
+			if (event.path.length === 1 && event.changes.keys.has('done') && item instanceof Y.Map) {
+				const label = item.get('label');
+				record(tr, { type: 'checklist.toggled', itemId, label: typeof label === 'string' ? snippet(label) : '', done: item.get('done') === true });
+			} else {
+				record(tr, { type: 'checklist.edited', itemId });
+			}
+		}
+	};
+	checklist.observeDeep(onChecklist);
 
 	meta.observeDeep(onMeta);
 	entries.observeDeep(onEntries);
@@ -77,6 +97,7 @@ export function watchChanges(doc: Y.Doc): () => void {
 		meta.unobserveDeep(onMeta);
 		entries.unobserveDeep(onEntries);
 		notes.unobserve(onNotes);
+		checklist.unobserveDeep(onChecklist);
 	};
 }
 
@@ -156,6 +177,7 @@ function plain(value: unknown, depth = 0): unknown {
 
 function record(tr: Y.Transaction, change: Change): void {
 	if ('entryId' in change) change.entryId = plain(change.entryId) as string;
+	if ('itemId' in change) change.itemId = plain(change.itemId) as string;
 	if (change.type === 'field.changed') change.field = plain(change.field) as string;
 	if (change.type === 'annotation.added') change.annotationId = plain(change.annotationId) as string;
 	let list = tr.meta.get(TRANSACTION_KEY) as Change[] | undefined;
@@ -214,6 +236,10 @@ function describeChange(change: Change): string {
 			return `edited an annotation on entry ${change.entryId}`;
 		case 'notes.edited':
 			return 'edited the notes';
+		case 'checklist.toggled':
+			return `${change.done ? 'checked' : 'unchecked'} "${change.label}"`;
+		case 'checklist.edited':
+			return `edited checklist item ${change.itemId}`;
 		case 'doc.changed':
 			return 'changed the document outside the known schema';
 		case 'checkpoint.signed':

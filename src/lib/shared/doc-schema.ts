@@ -13,7 +13,8 @@ import { initialStatus, isIncidentKind, isSeverity, type IncidentKind, type Seve
 export const ROOTS = {
 	meta: 'meta',
 	entries: 'entries',
-	notes: 'notes'
+	notes: 'notes',
+	checklist: 'checklist'
 } as const;
 
 /** Keys of the `meta` map. */
@@ -102,7 +103,7 @@ export function notesText(doc: Y.Doc): Y.Text {
 /** Fills a fresh document with an incident's opening state. */
 export function writeInitialMeta(
 	doc: Y.Doc,
-	init: { title: string; kind: IncidentKind; severity: Severity; status?: string }
+	init: { title: string; kind: IncidentKind; severity: Severity; status?: string; checklist?: ChecklistTemplateItem[] }
 ): void {
 	doc.transact(() => {
 		const meta = metaMap(doc);
@@ -111,7 +112,48 @@ export function writeInitialMeta(
 		meta.set('severity', init.severity);
 		meta.set('status', init.status ?? initialStatus(init.kind));
 		meta.set('summary', '');
+		(init.checklist ?? []).forEach((item, index) => {
+			const row = new Y.Map<unknown>();
+			row.set('label', item.label);
+			row.set('order', index);
+			row.set('done', false);
+			if (item.capture) row.set('capture', true);
+			checklistMap(doc).set(item.id, row);
+		});
 	});
+}
+
+/** A checklist item as templates define it (admins edit the templates per kind). */
+export interface ChecklistTemplateItem {
+	id: string;
+	label: string;
+	/** Capturing state (memory, disk, logs): destructive steps warn until a capture is recorded. */
+	capture?: boolean;
+}
+
+export interface ChecklistItemView {
+	id: string;
+	label: string;
+	done: boolean;
+	order: number;
+	capture: boolean;
+}
+
+/** The incident's checklist (containment steps first for security incidents), keyed by item id. */
+export function checklistMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
+	return doc.getMap(ROOTS.checklist);
+}
+
+export function readChecklist(doc: Y.Doc): ChecklistItemView[] {
+	const items: ChecklistItemView[] = [];
+	checklistMap(doc).forEach((value, id) => {
+		if (!(value instanceof Y.Map)) return;
+		const label = value.get('label');
+		if (typeof label !== 'string') return;
+		const order = value.get('order');
+		items.push({ id, label, done: value.get('done') === true, order: typeof order === 'number' ? order : 0, capture: value.get('capture') === true });
+	});
+	return items.sort((a, b) => a.order - b.order || (a.id < b.id ? -1 : 1));
 }
 
 export function readMeta(doc: Y.Doc): IncidentMeta {
@@ -241,7 +283,8 @@ export function isIsoInstant(value: unknown): value is string {
  */
 export type ServerChange =
 	| { type: 'entry.add'; entry: EntryInit }
-	| { type: 'meta.set'; field: MetaField; value: string | number };
+	| { type: 'meta.set'; field: MetaField; value: string | number }
+	| { type: 'checklist.toggle'; itemId: string; done: boolean };
 
 export function applyServerChange(doc: Y.Doc, change: ServerChange): void {
 	switch (change.type) {
@@ -250,6 +293,9 @@ export function applyServerChange(doc: Y.Doc, change: ServerChange): void {
 			break;
 		case 'meta.set':
 			metaMap(doc).set(change.field, change.value);
+			break;
+		case 'checklist.toggle':
+			checklistMap(doc).get(change.itemId)?.set('done', change.done);
 			break;
 	}
 }
