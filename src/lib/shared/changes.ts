@@ -20,6 +20,10 @@ export type Change =
 	| { type: 'notes.edited' }
 	| { type: 'checklist.toggled'; itemId: string; label: string; done: boolean }
 	| { type: 'checklist.edited'; itemId: string }
+	| { type: 'checklist.excepted'; itemId: string; label: string; reason: string | null }
+	| { type: 'followup.added'; followUpId: string; text: string; owner: string }
+	| { type: 'followup.edited'; followUpId: string }
+	| { type: 'followup.removed'; followUpId: string }
 	| { type: 'doc.changed' }
 	| { type: 'checkpoint.signed'; seq: number; head: string; at: string; keyId: string; signature: string }
 	| { type: 'security.refused'; reason: string; clientId?: number }
@@ -80,15 +84,42 @@ export function watchChanges(doc: Y.Doc): () => void {
 				continue;
 			}
 			const item = checklist.get(itemId);
-			if (event.path.length === 1 && event.changes.keys.has('done') && item instanceof Y.Map) {
-				const label = item.get('label');
-				record(tr, { type: 'checklist.toggled', itemId, label: typeof label === 'string' ? snippet(label) : '', done: item.get('done') === true });
-			} else {
-				record(tr, { type: 'checklist.edited', itemId });
+			const label = item instanceof Y.Map && typeof item.get('label') === 'string' ? snippet(item.get('label') as string) : '';
+			let described = false;
+			if (event.path.length === 1 && item instanceof Y.Map) {
+				if (event.changes.keys.has('done')) {
+					record(tr, { type: 'checklist.toggled', itemId, label, done: item.get('done') === true });
+					described = true;
+				}
+				if (event.changes.keys.has('exception')) {
+					const reason = item.get('exception');
+					record(tr, { type: 'checklist.excepted', itemId, label, reason: typeof reason === 'string' && reason.trim() !== '' ? snippet(reason) : null });
+					described = true;
+				}
 			}
+			if (!described) record(tr, { type: 'checklist.edited', itemId });
 		}
 	};
 	checklist.observeDeep(onChecklist);
+	const followUps = doc.getMap(ROOTS.followUps);
+	const onFollowUps = (events: Y.YEvent<any>[], tr: Y.Transaction) => {
+		for (const event of events) {
+			if (event.path.length > 0) {
+				record(tr, { type: 'followup.edited', followUpId: String(event.path[0]) });
+				continue;
+			}
+			event.changes.keys.forEach((change, followUpId) => {
+				const row = followUps.get(followUpId);
+				if (change.action === 'delete') record(tr, { type: 'followup.removed', followUpId });
+				else if (change.action === 'add' && row instanceof Y.Map) {
+					const text = row.get('text');
+					const owner = row.get('owner');
+					record(tr, { type: 'followup.added', followUpId, text: typeof text === 'string' ? snippet(text) : '', owner: typeof owner === 'string' ? snippet(owner) : '' });
+				} else record(tr, { type: 'followup.edited', followUpId });
+			});
+		}
+	};
+	followUps.observeDeep(onFollowUps);
 
 	meta.observeDeep(onMeta);
 	entries.observeDeep(onEntries);
@@ -98,6 +129,7 @@ export function watchChanges(doc: Y.Doc): () => void {
 		entries.unobserveDeep(onEntries);
 		notes.unobserve(onNotes);
 		checklist.unobserveDeep(onChecklist);
+		followUps.unobserveDeep(onFollowUps);
 	};
 }
 
@@ -178,6 +210,7 @@ function plain(value: unknown, depth = 0): unknown {
 function record(tr: Y.Transaction, change: Change): void {
 	if ('entryId' in change) change.entryId = plain(change.entryId) as string;
 	if ('itemId' in change) change.itemId = plain(change.itemId) as string;
+	if ('followUpId' in change) change.followUpId = plain(change.followUpId) as string;
 	if (change.type === 'field.changed') change.field = plain(change.field) as string;
 	if (change.type === 'annotation.added') change.annotationId = plain(change.annotationId) as string;
 	let list = tr.meta.get(TRANSACTION_KEY) as Change[] | undefined;
@@ -240,6 +273,14 @@ function describeChange(change: Change): string {
 			return `${change.done ? 'checked' : 'unchecked'} "${change.label}"`;
 		case 'checklist.edited':
 			return `edited checklist item ${change.itemId}`;
+		case 'checklist.excepted':
+			return change.reason === null ? `withdrew the exception on "${change.label}"` : `skipped "${change.label}": ${change.reason}`;
+		case 'followup.added':
+			return `added follow-up "${change.text}"${change.owner ? ` (owner ${change.owner})` : ''}`;
+		case 'followup.edited':
+			return `edited follow-up ${change.followUpId}`;
+		case 'followup.removed':
+			return `removed follow-up ${change.followUpId}`;
 		case 'doc.changed':
 			return 'changed the document outside the known schema';
 		case 'checkpoint.signed':

@@ -14,11 +14,16 @@ export const ROOTS = {
 	meta: 'meta',
 	entries: 'entries',
 	notes: 'notes',
-	checklist: 'checklist'
+	checklist: 'checklist',
+	followUps: 'followUps'
 } as const;
 
 /** Keys of the `meta` map. */
-export const META_FIELDS = ['title', 'kind', 'severity', 'status', 'summary'] as const;
+/**
+ * `summary` is the stakeholder summary (and the impact summary an outage closes with); `cause` is
+ * the cause found (or "unknown"), asked for when an outage closes and never shown to stakeholders.
+ */
+export const META_FIELDS = ['title', 'kind', 'severity', 'status', 'summary', 'cause'] as const;
 export type MetaField = (typeof META_FIELDS)[number];
 
 export const LANES = ['response', 'intrusion'] as const;
@@ -47,6 +52,8 @@ export interface IncidentMeta {
 	status: string;
 	/** A short summary for stakeholders. */
 	summary: string;
+	/** What caused it, or "unknown" (then follow-ups must say how to find out). */
+	cause: string;
 }
 
 export interface AnnotationView {
@@ -137,6 +144,45 @@ export interface ChecklistItemView {
 	done: boolean;
 	order: number;
 	capture: boolean;
+	/** Why this step was skipped (an item is complete when done or when it has an exception). */
+	exception: string | null;
+}
+
+/** A follow-up action: what to do and who owns it. */
+export interface FollowUpView {
+	id: string;
+	text: string;
+	owner: string;
+	done: boolean;
+	order: number;
+}
+
+/** The follow-up actions, keyed by id; each is a Y.Map with text, owner, done, order. */
+export function followUpsMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
+	return doc.getMap(ROOTS.followUps);
+}
+
+export function addFollowUp(doc: Y.Doc, init: { id: string; text: string; owner: string }): void {
+	doc.transact(() => {
+		const row = new Y.Map<unknown>();
+		row.set('text', init.text);
+		row.set('owner', init.owner);
+		row.set('done', false);
+		row.set('order', Date.now());
+		followUpsMap(doc).set(init.id, row);
+	});
+}
+
+export function readFollowUps(doc: Y.Doc): FollowUpView[] {
+	const items: FollowUpView[] = [];
+	followUpsMap(doc).forEach((value, id) => {
+		if (!(value instanceof Y.Map)) return;
+		const text = value.get('text');
+		if (typeof text !== 'string') return;
+		const order = value.get('order');
+		items.push({ id, text, owner: stringOr(value.get('owner'), ''), done: value.get('done') === true, order: typeof order === 'number' ? order : 0 });
+	});
+	return items.sort((a, b) => a.order - b.order || (a.id < b.id ? -1 : 1));
 }
 
 /** The incident's checklist (containment steps first for security incidents), keyed by item id. */
@@ -151,7 +197,15 @@ export function readChecklist(doc: Y.Doc): ChecklistItemView[] {
 		const label = value.get('label');
 		if (typeof label !== 'string') return;
 		const order = value.get('order');
-		items.push({ id, label, done: value.get('done') === true, order: typeof order === 'number' ? order : 0, capture: value.get('capture') === true });
+		const exception = value.get('exception');
+		items.push({
+			id,
+			label,
+			done: value.get('done') === true,
+			order: typeof order === 'number' ? order : 0,
+			capture: value.get('capture') === true,
+			exception: typeof exception === 'string' && exception.trim() !== '' ? exception : null
+		});
 	});
 	return items.sort((a, b) => a.order - b.order || (a.id < b.id ? -1 : 1));
 }
@@ -167,7 +221,8 @@ export function readMeta(doc: Y.Doc): IncidentMeta {
 		kind: safeKind,
 		severity: isSeverity(severity) ? severity : 4,
 		status: typeof status === 'string' ? status : initialStatus(safeKind),
-		summary: stringOr(meta.get('summary'), '')
+		summary: stringOr(meta.get('summary'), ''),
+		cause: stringOr(meta.get('cause'), '')
 	};
 }
 
