@@ -24,6 +24,9 @@ import { keyFileTooOpen, loadOrCreateSigningKey, readPinnedKey, SigningKeyError,
 import { consoleLogger, type Logger } from './logger';
 import { OpenConnections } from './sync/open-connections';
 import { RoomRegistry } from './sync/room-registry';
+import { IncidentLock } from './incidents/incident-lock';
+import { TemplateStore } from './incidents/template-store';
+import { SearchIndex } from './review/search-index';
 import { SyncServer } from './sync/upgrade';
 import { UserStore } from './users/user-store';
 
@@ -119,6 +122,9 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 		loginThrottle: new LoginThrottle(),
 		incidents,
 		members,
+		templates: new TemplateStore(database.db),
+		search: new SearchIndex(database),
+		incidentLock: new IncidentLock(),
 		links,
 		share,
 		log,

@@ -246,3 +246,29 @@ export const apiTokens = pgTable(
 	},
 	(t) => [uniqueIndex('api_tokens_token_idx').on(t.tokenHash), index('api_tokens_user_idx').on(t.userId)]
 );
+
+/** The checklist a new incident of each kind starts with; admins edit it. No row: the built-in default. */
+export const checklistTemplates = pgTable('checklist_templates', {
+	kind: text('kind').primaryKey(),
+	/** [{id, label, capture?}] in order. */
+	items: jsonb('items').notNull(),
+	updatedBy: uuid('updated_by').references(() => users.id),
+	updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+});
+
+/**
+ * Full-text search over closed incidents: one row per closed incident, written when it closes
+ * (title, summaries, cause, every entry and annotation) and removed when it is reopened.
+ */
+export const incidentSearch = pgTable(
+	'incident_search',
+	{
+		incidentId: uuid('incident_id')
+			.primaryKey()
+			.references(() => incidents.id),
+		body: text('body').notNull(),
+		document: customType<{ data: string }>({ dataType: () => 'tsvector' })('document').notNull(),
+		closedAt: timestamp('closed_at', { withTimezone: true }).notNull()
+	},
+	(t) => [index('incident_search_document_idx').using('gin', t.document)]
+);

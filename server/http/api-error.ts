@@ -9,13 +9,15 @@ export class ApiError extends Error {
 	constructor(
 		readonly status: ContentfulStatusCode,
 		readonly code: string,
-		message: string
+		message: string,
+		/** Further fields of the error object (for example the list of missing closing gates). */
+		readonly details: Record<string, unknown> = {}
 	) {
 		super(message);
 	}
 
-	toJSON(): { error: { code: string; message: string } } {
-		return { error: { code: this.code, message: this.message } };
+	toJSON(): { error: { code: string; message: string } & Record<string, unknown> } {
+		return { error: { ...this.details, code: this.code, message: this.message } };
 	}
 }
 

@@ -14,6 +14,8 @@ import { incidentsRoutes } from './incidents-routes';
 import { membersRoutes } from './members-routes';
 import { pageHeaders } from './page-headers';
 import { shareRoutes } from './share-routes';
+import { responseRoutes } from './response-routes';
+import { reviewRoutes } from './review-routes';
 import { tokensRoutes } from './tokens-routes';
 import { sameOrigin } from './same-origin';
 import { loadSession } from './session';
@@ -52,6 +54,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 	api.route('/', usersRoutes(deps));
 	api.route('/', incidentsRoutes(deps));
 	api.route('/', membersRoutes(deps));
+	api.route('/', responseRoutes(deps));
+	api.route('/', reviewRoutes(deps));
 	api.route('/', shareRoutes(deps));
 	api.route('/', tokensRoutes(deps));
 	api.get('/health', (c) => c.json({ ok: true }));

@@ -7,7 +7,10 @@ import type { LoginThrottle } from '../auth/login-throttle';
 import type { SessionStore, SessionUser } from '../auth/session-store';
 import type { SetupToken } from '../auth/setup-token';
 import type { IncidentStore } from '../incidents/incident-store';
+import type { IncidentLock } from '../incidents/incident-lock';
 import type { MemberStore } from '../incidents/member-store';
+import type { TemplateStore } from '../incidents/template-store';
+import type { SearchIndex } from '../review/search-index';
 import type { LinkStore } from '../share/link-store';
 import type { ShareHub } from '../share/share-hub';
 import type { IncidentVerifier } from '../log/incident-verifier';
@@ -25,6 +28,10 @@ export interface AppDeps {
 	loginThrottle: LoginThrottle;
 	incidents: IncidentStore;
 	members: MemberStore;
+	templates: TemplateStore;
+	search: SearchIndex;
+	/** One record-changing command at a time per incident. */
+	incidentLock: IncidentLock;
 	links: LinkStore;
 	share: ShareHub;
 	log: LogStore;

@@ -35,7 +35,8 @@ export function incidentsRoutes(deps: AppDeps): Hono<AppEnv> {
 	app.post('/incidents', async (c) => {
 		const user = requireWriter(c);
 		const body = await readBody(c, createIncidentBody);
-		const incident = await deps.incidents.create({ ...body, createdBy: user.id });
+		const template = await deps.templates.get(body.kind);
+		const incident = await deps.incidents.create({ ...body, createdBy: user.id, checklist: template.items });
 		deps.logger.info('incident created', { incidentId: incident.id, by: user.id });
 		return c.json(incident, 201);
 	});

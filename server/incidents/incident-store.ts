@@ -11,7 +11,7 @@ import { and, asc, desc, eq, exists, not, or, sql, type SQL } from 'drizzle-orm'
 import * as Y from 'yjs';
 import type { Change } from '../../src/lib/shared/changes';
 import { summarizeChanges } from '../../src/lib/shared/changes';
-import { readMeta, writeInitialMeta } from '../../src/lib/shared/doc-schema';
+import { readMeta, writeInitialMeta, type ChecklistTemplateItem } from '../../src/lib/shared/doc-schema';
 import type { IncidentKind, Severity } from '../../src/lib/shared/incident-kinds';
 import type { Db } from '../db/database';
 import { incidentClients, incidentLog, incidentMembers, incidents, users } from '../db/schema';
@@ -92,7 +92,7 @@ export class IncidentStore {
 	 * written under a fresh clientID bound to the creator. Security incidents start restricted,
 	 * with stakeholder links off.
 	 */
-	async create(input: { title: string; kind: IncidentKind; severity: Severity; createdBy: string }): Promise<Incident> {
+	async create(input: { title: string; kind: IncidentKind; severity: Severity; createdBy: string; checklist?: ChecklistTemplateItem[] }): Promise<Incident> {
 		const doc = new Y.Doc();
 		writeInitialMeta(doc, input);
 		const update = Y.encodeStateAsUpdate(doc);

@@ -8,7 +8,7 @@
  * A checkpoint item signs the head as it stands at that point in the batch and becomes the
  * next row itself.
  */
-import { and, asc, desc, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Change } from '../../src/lib/shared/changes';
 import type { IncidentMeta } from '../../src/lib/shared/doc-schema';
 import type { LogEvent } from '../../src/lib/shared/protocol';
@@ -60,6 +60,9 @@ export interface CheckpointRecord {
 	keyId: string;
 	signature: string;
 }
+
+/** Row types folded into an incident's records (shared/records.ts). */
+const RECORD_TYPES = ['evidence.added', 'evidence.transferred', 'evidence.sealed', 'role.assigned', 'action.taken', 'incident.closed', 'incident.reopened'];
 
 export class IncidentNotFoundError extends Error {
 	override name = 'IncidentNotFoundError';
@@ -135,12 +138,17 @@ export class LogStore {
 			});
 			if (bindings.length > 0) await tx.insert(incidentClients).values(bindings).onConflictDoNothing();
 			const lastMeta = [...items].reverse().find((item): item is ChangeItem => item.kind !== 'checkpoint' && item.meta !== undefined)?.meta;
+			// Closing and reopening are commands; the row and the incident's closed_at move together.
+			const lifecycle = [...items]
+				.reverse()
+				.find((item): item is ChangeItem => item.kind !== 'checkpoint' && (item.type === 'incident.closed' || item.type === 'incident.reopened'));
 			await tx
 				.update(incidents)
 				.set({
 					headSeq: seq,
 					headHash: previous,
 					updatedAt: items[items.length - 1].at,
+					...(lifecycle ? { closedAt: lifecycle.type === 'incident.closed' ? lifecycle.at : null } : {}),
 					...(lastMeta
 						? { title: lastMeta.title, kind: lastMeta.kind, severity: lastMeta.severity, status: lastMeta.status }
 						: {})
@@ -202,6 +210,12 @@ export class LogStore {
 			.orderBy(desc(incidentCheckpoints.seq))
 			.limit(1);
 		return row ? { incident: row.incidentId, seq: row.seq, head: row.head, at: row.at.toISOString(), keyId: row.keyId, signature: row.signature } : null;
+	}
+
+	/** True when the incident is closed (archived). */
+	async isClosed(incidentId: string): Promise<boolean> {
+		const [row] = await this.db.select({ closedAt: incidents.closedAt }).from(incidents).where(eq(incidents.id, incidentId));
+		return row?.closedAt != null;
 	}
 
 	async headSeq(incidentId: string): Promise<number | null> {
@@ -279,6 +293,56 @@ export class LogStore {
 			summary: row.summary,
 			changes: row.changes as Change[]
 		}));
+	}
+
+	/**
+	 * The command rows that make up the incident's records (evidence, roles, actions, closing),
+	 * up to `upToSeq`, in seq order: the input of foldRecords.
+	 */
+	async recordEvents(incidentId: string, upToSeq?: number): Promise<LogEvent[]> {
+		const rows = await this.db
+			.select({
+				seq: incidentLog.seq,
+				at: incidentLog.at,
+				actorId: incidentLog.actorId,
+				actorName: users.name,
+				type: incidentLog.type,
+				summary: incidentLog.summary,
+				changes: incidentLog.changes
+			})
+			.from(incidentLog)
+			.leftJoin(users, eq(users.id, incidentLog.actorId))
+			.where(
+				and(
+					eq(incidentLog.incidentId, incidentId),
+					inArray(incidentLog.type, RECORD_TYPES),
+					upToSeq !== undefined ? lte(incidentLog.seq, upToSeq) : undefined
+				)
+			)
+			.orderBy(asc(incidentLog.seq));
+		return rows.map((row) => ({
+			seq: row.seq,
+			at: row.at.toISOString(),
+			actor: row.actorId ? { id: row.actorId, name: row.actorName ?? '' } : null,
+			type: row.type,
+			summary: row.summary,
+			changes: row.changes as Change[]
+		}));
+	}
+
+	/** Every event with seq ≤ upToSeq (all without it), in seq order, read in pages. */
+	async allEvents(incidentId: string, upToSeq?: number): Promise<LogEvent[]> {
+		const out: LogEvent[] = [];
+		const PAGE = 5000;
+		for (;;) {
+			const after = out.length > 0 ? out[out.length - 1].seq : 0;
+			const page = await this.events(incidentId, { after, before: undefined, limit: PAGE });
+			for (const event of page) {
+				if (upToSeq !== undefined && event.seq > upToSeq) return out;
+				out.push(event);
+			}
+			if (page.length < PAGE) return out;
+		}
 	}
 
 	/** clientID → userId for an incident. */

@@ -6,7 +6,7 @@ import type { Judgement } from './staging';
 
 export type EngineRequest =
 	| { id: number; op: 'load'; snapshot: Uint8Array | null; updates: Uint8Array[]; owners: [number, string][] }
-	| { id: number; op: 'judge'; update: Uint8Array; actorId: string }
+	| { id: number; op: 'judge'; update: Uint8Array; actorId: string; trusted?: boolean }
 	| { id?: undefined; op: 'commit'; updates: Uint8Array[] }
 	| { id?: undefined; op: 'claim'; clientId: number; userId: string }
 	| { id: number; op: 'rebuild'; queued: Uint8Array[] }
@@ -14,7 +14,8 @@ export type EngineRequest =
 	| { id: number; op: 'stateVector' }
 	| { id: number; op: 'snapshot' }
 	| { id: number; op: 'serverChange'; change: ServerChange }
-	| { id: number; op: 'stakeholderView' };
+	| { id: number; op: 'stakeholderView' }
+	| { id: number; op: 'roomState' };
 
 export type EngineReply =
 	/** The worker begins this judgement now: its budget runs from here, not from the queue. */

@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ServerChange } from '../../src/lib/shared/doc-schema';
 import { ProtocolError } from '../../src/lib/shared/protocol';
+import type { RoomState } from '../../src/lib/shared/room-state';
 import type { StakeholderView } from '../../src/lib/shared/stakeholder-view';
 import type { EngineReply, EngineRequest } from './doc-engine-protocol';
 import { ForbiddenChangeError, MissingDependencyError, type Judgement } from './staging';
@@ -77,9 +78,9 @@ export class DocEngine {
 	 * Judges and stages a client's update: null for a repeat, else what it changed. Its budget
 	 * grows by a millisecond per KiB, since honest integration is linear in the update's size.
 	 */
-	judge(update: Uint8Array, actorId: string): Promise<Judgement | null> {
+	judge(update: Uint8Array, actorId: string, trusted = false): Promise<Judgement | null> {
 		const budget = BUDGETS.judgeMs + Math.ceil(update.byteLength / 1024);
-		return this.request({ op: 'judge', update, actorId }, BUDGETS.queuedMs, budget) as Promise<Judgement | null>;
+		return this.request({ op: 'judge', update, actorId, trusted }, BUDGETS.queuedMs, budget) as Promise<Judgement | null>;
 	}
 
 	/** The committed state moves on by these updates (in log order). */
@@ -114,6 +115,11 @@ export class DocEngine {
 	/** What stakeholder links show, from the committed state. */
 	stakeholderView(): Promise<StakeholderView> {
 		return this.request({ op: 'stakeholderView' }, BUDGETS.otherMs) as Promise<StakeholderView>;
+	}
+
+	/** The committed state as plain data (closing gates, exports, replay). */
+	roomState(): Promise<RoomState> {
+		return this.request({ op: 'roomState' }, BUDGETS.otherMs) as Promise<RoomState>;
 	}
 
 	/** The update that makes `change` on the staged state (null if it changes nothing). */

@@ -12,6 +12,7 @@ import * as Y from 'yjs';
 import { applyServerChange } from '../../src/lib/shared/doc-schema';
 import { ProtocolError } from '../../src/lib/shared/protocol';
 import { stakeholderView } from '../../src/lib/shared/stakeholder-view';
+import { readRoomState } from '../../src/lib/shared/room-state';
 import { ForbiddenChangeError, MissingDependencyError, Staging, StagingCorruptedError } from './staging';
 import type { EngineRequest, EngineReply } from './doc-engine-protocol';
 
@@ -51,14 +52,16 @@ function handle(request: EngineRequest): unknown {
 		}
 		case 'judge': {
 			try {
-				const judged = staging.apply(request.update, request.actorId, ownerOf, 'client');
+				const judged = staging.apply(request.update, request.actorId, ownerOf, request.trusted ? 'server' : 'client');
 				if (judged) {
 					staged.push(request.update);
 					for (const clientId of judged.newClientIds) owners.set(clientId, request.actorId);
 				}
 				return judged;
 			} catch (error) {
-				if (error instanceof StagingCorruptedError || error instanceof MissingDependencyError) rebuild(staged);
+				if (error instanceof StagingCorruptedError || error instanceof MissingDependencyError || (error instanceof ForbiddenChangeError && error.applied)) {
+					rebuild(staged);
+				}
 				throw error;
 			}
 		}
@@ -87,6 +90,8 @@ function handle(request: EngineRequest): unknown {
 			return Y.encodeStateAsUpdate(committed);
 		case 'stakeholderView':
 			return stakeholderView(committed);
+		case 'roomState':
+			return readRoomState(committed);
 		case 'serverChange': {
 			// Made on a copy of the staged state under a fresh clientID; the room then submits the
 			// resulting update like any other, so it is judged, logged and relayed the same way.

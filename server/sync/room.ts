@@ -18,6 +18,7 @@ import * as Y from 'yjs';
 import { rowTypeFor, summarizeChanges } from '../../src/lib/shared/changes';
 import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
 import type { ServerChange } from '../../src/lib/shared/doc-schema';
+import type { RoomState } from '../../src/lib/shared/room-state';
 import type { StakeholderView } from '../../src/lib/shared/stakeholder-view';
 import { encodeLogEvent, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, parseClientMessage, type LogEvent } from '../../src/lib/shared/protocol';
 import { CheckpointTimer, CHECKPOINT_INTERVAL_MS } from '../log/checkpoint-timer';
@@ -81,6 +82,8 @@ export class Room implements ConnectionHandler {
 	private readonly queueLimit: number;
 	private paused = false;
 	private brokenFlag = false;
+	/** Closed (archived): clients' changes are refused; only server commands (reopen) go on. */
+	private closedFlag: boolean;
 	private lastSnapshotSeq: number;
 	private readonly now: () => Date;
 
@@ -93,8 +96,10 @@ export class Room implements ConnectionHandler {
 		lastCheckpoint: CheckpointRecord | null,
 		/** clientID → userId as the log binds them (and as judged since), for presence. */
 		private readonly bindings: Map<number, string>,
+		closed: boolean,
 		private readonly deps: RoomDeps
 	) {
+		this.closedFlag = closed;
 		this.now = deps.now ?? (() => new Date());
 		this.lastSnapshotSeq = snapshotSeq;
 		this.queueLimit = deps.commitQueueLimit ?? QUEUE_LIMIT;
@@ -142,10 +147,11 @@ export class Room implements ConnectionHandler {
 		const headSeq = await deps.log.headSeq(incidentId);
 		if (headSeq === null) throw new IncidentNotFoundError(incidentId);
 		const snapshot = await deps.log.latestSnapshot(incidentId, headSeq);
-		const [rows, bindings, lastCheckpoint] = await Promise.all([
+		const [rows, bindings, lastCheckpoint, closed] = await Promise.all([
 			deps.log.updatesAfter(incidentId, snapshot?.seq ?? 0, headSeq),
 			deps.log.clientBindings(incidentId),
-			deps.log.lastCheckpoint(incidentId)
+			deps.log.lastCheckpoint(incidentId),
+			deps.log.isClosed(incidentId)
 		]);
 		let room: Room | null = null;
 		const engine = new DocEngine((error) => room?.onEngineStopped(error));
@@ -159,7 +165,7 @@ export class Room implements ConnectionHandler {
 			engine.destroy();
 			throw error;
 		}
-		room = new Room(incidentId, engine, headSeq, snapshot?.seq ?? 0, lastCheckpoint, bindings, deps);
+		room = new Room(incidentId, engine, headSeq, snapshot?.seq ?? 0, lastCheckpoint, bindings, closed, deps);
 		return room;
 	}
 
@@ -248,6 +254,52 @@ export class Room implements ConnectionHandler {
 		return this.engine.stakeholderView();
 	}
 
+	/** The committed state as plain data, after everything received so far is committed. */
+	async roomState(): Promise<RoomState> {
+		await this.drain();
+		return this.engine.roomState();
+	}
+
+	get closed(): boolean {
+		return this.closedFlag;
+	}
+
+	/**
+	 * Archives the room. `finish` sees the committed state with every update received before the
+	 * close, and runs as a step of the judging chain: no update is judged between its check and
+	 * the freeze. It checks the gates and returns the rows to append, or throws (then nothing is
+	 * frozen and nobody is disconnected). Updates received after it are refused with
+	 * INCIDENT_CLOSED; then the status becomes "closed", the rows are appended, a checkpoint is
+	 * signed, and every connection is told.
+	 */
+	async close<T>(finish: (state: RoomState) => Promise<{ rows: ChangeItem[]; actor: Actor; result: T }>): Promise<T> {
+		if (this.closedFlag) throw new Error('the incident is already closed');
+		const decided = this.judging.then(async () => {
+			await this.commit.drain();
+			const outcome = await finish(await this.engine.roomState());
+			this.closedFlag = true;
+			return outcome;
+		});
+		this.judging = decided.catch(() => {});
+		const { rows, actor, result } = await decided;
+		await this.change(actor, { type: 'meta.set', field: 'status', value: 'closed' });
+		for (const row of rows) await this.record(row, actor);
+		this.checkpoints.requested();
+		await this.pushCheckpoint();
+		await this.commit.drain();
+		for (const conn of this.connections) conn.close(CLOSE_CODES.INCIDENT_CLOSED, 'the incident was closed; it is read-only now');
+		return result;
+	}
+
+	/** Opens an archived room again (an admin, with a logged reason); connections reconnect. */
+	async reopen(row: ChangeItem, actor: Actor, status: string): Promise<AppendedRow> {
+		const appended = await this.record(row, actor);
+		await this.change(actor, { type: 'meta.set', field: 'status', value: status });
+		this.closedFlag = false;
+		for (const conn of this.connections) conn.close(CLOSE_CODES.ACCESS_CHANGED, 'the incident was reopened');
+		return appended;
+	}
+
 	/**
 	 * Appends a server command's row (membership, links, sharing) after everything received so
 	 * far, so live clients get it as a log event in order.
@@ -323,7 +375,13 @@ export class Room implements ConnectionHandler {
 		let judged: Judgement | null;
 		try {
 			if (this.brokenFlag) throw new EngineStoppedError('the room is reloading', false);
-			judged = await this.engine.judge(update, actor.id);
+			judged = await this.engine.judge(update, actor.id, conn === null);
+			if (judged && conn && this.closedFlag) {
+				// Archived: nothing new from a client gets in. Staging drops what it just took.
+				await this.engine.rebuild([]);
+				conn.close(CLOSE_CODES.INCIDENT_CLOSED, 'the incident is closed; changes made after closing were not saved');
+				return null;
+			}
 		} catch (error) {
 			if (conn && error instanceof MissingDependencyError && this.wait(conn, update)) return null;
 			if (conn) {

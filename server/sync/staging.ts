@@ -9,11 +9,14 @@
 import * as Y from 'yjs';
 import { changesOf, watchChanges, type Change } from '../../src/lib/shared/changes';
 import { readMeta, type IncidentMeta } from '../../src/lib/shared/doc-schema';
+import { STATUSES, type IncidentKind } from '../../src/lib/shared/incident-kinds';
 import { ProtocolError } from '../../src/lib/shared/protocol';
 
 /** A change the connection is not allowed to make (for example, content under someone else's clientID). */
 export class ForbiddenChangeError extends Error {
 	override name = 'ForbiddenChangeError';
+	/** True when staging already holds the refused update (it must be rebuilt without it). */
+	applied = false;
 }
 
 /**
@@ -81,12 +84,19 @@ export class Staging {
 			}
 			if (!outcome?.novel) return null;
 			const changes: Change[] = outcome && outcome.changes.length > 0 ? outcome.changes : [{ type: 'doc.changed' }];
+			const refusal = origin === 'server' ? null : refusedStatus(changes, readMeta(this.doc).kind);
+			if (refusal) {
+				const error = new ForbiddenChangeError(refusal);
+				error.applied = true;
+				throw error;
+			}
 			return {
 				changes,
 				newClientIds,
 				meta: changes.some((c) => c.type === 'field.changed') ? readMeta(this.doc) : undefined
 			};
 		} catch (error) {
+			if (error instanceof ForbiddenChangeError) throw error;
 			// Whatever threw after the update began to apply, staging may now hold part of it.
 			throw new StagingCorruptedError(`update could not be applied: ${(error as Error).message}`, { cause: error });
 		}
@@ -122,6 +132,20 @@ export class Staging {
 			doc.off('afterTransaction', onTransaction);
 		};
 	}
+}
+
+/**
+ * A status a client may not set: one outside its kind's phases. "closed" is among them: only the
+ * close command, after its gates, moves an incident there.
+ */
+function refusedStatus(changes: Change[], kind: IncidentKind): string | null {
+	for (const change of changes) {
+		if (change.type !== 'field.changed' || change.field !== 'status') continue;
+		if (typeof change.to !== 'string' || !STATUSES[kind].includes(change.to)) {
+			return `status ${JSON.stringify(change.to)} is not a phase of a ${kind} incident${change.to === 'closed' ? ' (closing is a command with gates: POST /api/incidents/:id/close)' : ''}`;
+		}
+	}
+	return null;
 }
 
 /** Applying an update threw partway: staging may hold part of it and must be rebuilt. */

@@ -33,7 +33,29 @@ export type Change =
 	| { type: 'sharing.changed'; enabled: boolean }
 	| { type: 'link.created'; linkId: string; label: string; expiresAt: string }
 	| { type: 'link.revoked'; linkId: string; label: string }
-	| { type: 'link.used'; linkId: string; label: string };
+	| { type: 'link.used'; linkId: string; label: string }
+	| { type: 'role.assigned'; role: string; userId: string | null; name: string | null; previous: { userId: string; name: string } | null }
+	| {
+			type: 'evidence.added';
+			evidenceId: string;
+			what: string;
+			system: string;
+			collectedBy: string;
+			acquiredAt: string;
+			sha256: string;
+			storedAt: string;
+	  }
+	| { type: 'evidence.transferred'; evidenceId: string; from: string; to: string; at: string; why: string }
+	| { type: 'evidence.sealed'; evidenceId: string; sha256: string }
+	| { type: 'action.taken'; action: string; system: string; note: string; override: string | null }
+	| {
+			type: 'incident.closed';
+			kind: string;
+			summary: string;
+			credentialsRotated: boolean;
+			exceptions: { itemId: string; label: string; reason: string }[];
+	  }
+	| { type: 'incident.reopened'; reason: string; status: string };
 
 export type ChangeType = Change['type'];
 
@@ -301,6 +323,25 @@ function describeChange(change: Change): string {
 			return `revoked stakeholder link "${snippet(change.label)}"`;
 		case 'link.used':
 			return `stakeholder link "${snippet(change.label)}" was used for the first time`;
+		case 'role.assigned':
+			if (change.userId === null) return `left the ${change.role} role unassigned`;
+			return change.previous
+				? `handed ${change.role} from ${change.previous.name} to ${change.name}`
+				: `made ${change.name} ${change.role}`;
+		case 'evidence.added':
+			return `registered evidence "${snippet(change.what)}" from ${snippet(change.system)} (SHA-256 ${change.sha256.slice(0, 12)}…)`;
+		case 'evidence.transferred':
+			return `evidence ${change.evidenceId}: custody from ${snippet(change.from)} to ${snippet(change.to)} (${snippet(change.why)})`;
+		case 'evidence.sealed':
+			return `sealed evidence ${change.evidenceId} (SHA-256 checked)`;
+		case 'action.taken':
+			return change.override === null
+				? `recorded ${change.action} of ${snippet(change.system)}`
+				: `recorded ${change.action} of ${snippet(change.system)} without a capture: ${snippet(change.override)}`;
+		case 'incident.closed':
+			return `closed the incident${change.exceptions.length > 0 ? ` (${change.exceptions.length} checklist exception${change.exceptions.length === 1 ? '' : 's'})` : ''}`;
+		case 'incident.reopened':
+			return `reopened the incident: ${snippet(change.reason)}`;
 	}
 }
 

@@ -19,6 +19,8 @@ export const CLOSE_CODES = {
 	REMOVED: 4410,
 	/** A message was larger than the server accepts. */
 	TOO_LARGE: 4413,
+	/** The incident is closed (archived): its document is frozen and changes are refused. */
+	INCIDENT_CLOSED: 4423,
 	/** A change would have taken the server too long to apply (crafted to be expensive). */
 	TOO_COSTLY: 4422,
 	/** The connection sent more, or more costly, messages than the server accepts. */
@@ -43,6 +45,7 @@ export const CLOSE_REASONS: Record<number, string> = {
 	[CLOSE_CODES.REMOVED]: 'You were removed from this incident.',
 	[CLOSE_CODES.ACCESS_CHANGED]: 'Your access changed; reconnecting with it.',
 	[CLOSE_CODES.TOO_LARGE]: 'A change was too large for the server. Reload to continue.',
+	[CLOSE_CODES.INCIDENT_CLOSED]: 'This incident is closed: it is read-only now. Changes made after it closed were not saved.',
 	[CLOSE_CODES.TOO_COSTLY]: 'The server refused a change that would have taken it too long to apply. Reload to continue.',
 	[CLOSE_CODES.TOO_MANY]: 'This tab sent more than the server accepts at once. Reload to continue.',
 	[CLOSE_CODES.RESYNC]: 'The server asked this tab to resync; reconnecting.',

@@ -1,0 +1,330 @@
+/**
+ * Issue 5 on a real server, both engines, with the stock y-websocket client: the CircleCI 2023
+ * breach worked from detection to close (lanes, checklist, a logged override, evidence with a
+ * custody transfer, a handoff of command), the closing gates of both kinds, the frozen archive,
+ * replay at a seq, the exports, search and reopening.
+ */
+import * as Y from 'yjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import circleci from '../fixtures/circleci-2023.json';
+import github from '../fixtures/github-2018-10-21.json';
+import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
+import { addEntry, addFollowUp, checklistMap, metaMap, readChecklist, type Milestone } from '../../src/lib/shared/doc-schema';
+import { parseOccurredAt } from '../../src/lib/shared/occurred-at';
+import { engines } from '../support/engines';
+import { connectClient, until, type SyncClient } from '../support/sync-client';
+import { startTestServer, type TestServer, type TestUser } from '../support/test-server';
+
+const SHA_A = 'a'.repeat(64);
+const SHA_B = '0123456789abcdef'.repeat(4);
+
+type Row = { when?: string; occurredAt?: string; precision?: string; lane?: string; milestone?: string; text: string; key?: string };
+
+/** Types the fixture's rows into the room through the client, as a scribe would. */
+function enterTimeline(client: SyncClient, rows: Row[]): void {
+	rows.forEach((row, i) => {
+		const parsed = parseOccurredAt(row.when ?? row.occurredAt ?? '', new Date('2026-01-01T00:00:00Z'), 'UTC');
+		if (!parsed.ok) throw new Error(parsed.error);
+		addEntry(client.doc, {
+			id: `${row.key ?? 'row'}-${i}`,
+			text: row.text,
+			occurredAt: parsed.value.iso,
+			occurredUntil: parsed.value.until ?? null,
+			occurredOffset: parsed.value.offset,
+			precision: (row.precision as 'day') ?? parsed.value.precision,
+			lane: (row.lane as 'intrusion') ?? 'response',
+			milestone: (row.milestone as Milestone) ?? null,
+			writtenAt: new Date().toISOString()
+		});
+	});
+}
+
+async function logOf(server: TestServer, user: TestUser, incidentId: string) {
+	return (await server.api(user, 'GET', `/api/incidents/${incidentId}/log?limit=1000`)).json.events as {
+		seq: number;
+		at: string;
+		type: string;
+		actor: { id: string; name: string } | null;
+		changes: any[];
+	}[];
+}
+
+describe.each(engines())('security incidents as their own craft, on %s', (engine) => {
+	let server: TestServer;
+	let lead: TestUser;
+	let second: TestUser;
+	let admin: TestUser;
+	let outsider: TestUser;
+
+	beforeAll(async () => {
+		server = await startTestServer(engine);
+		lead = await server.createUser('responder', 'Lead');
+		second = await server.createUser('responder', 'Second');
+		admin = await server.createUser('admin', 'Admin');
+		outsider = await server.createUser('responder', 'Outsider');
+	});
+
+	afterAll(async () => {
+		await server.close();
+	});
+
+	it('CircleCI 2023 from detection to close: lanes, containment with a logged override, evidence custody, a handoff, the gates, a frozen archive', async () => {
+		const incident = await server.createIncident(lead, { title: circleci.incident, kind: 'security', severity: 1 });
+		const id = incident.id;
+		await server.api(lead, 'POST', `/api/incidents/${id}/members`, { userId: second.id });
+		const client = connectClient(server.wsUrl, id, lead.cookie);
+		await client.synced();
+
+		// The containment checklist is there from the start, capture step marked.
+		const checklist = readChecklist(client.doc);
+		expect(checklist.map((i) => i.id)).toEqual(['isolate', 'revoke', 'capture', 'preserve-logs']);
+		expect(checklist.find((i) => i.id === 'capture')?.capture).toBe(true);
+
+		// Command: Lead, then handed to Second.
+		expect((await server.api(lead, 'PUT', `/api/incidents/${id}/roles/commander`, { userId: lead.id })).status).toBe(200);
+		const beforeHandoff = new Date().toISOString();
+		await new Promise((r) => setTimeout(r, 20));
+		const handoff = await server.api(lead, 'PUT', `/api/incidents/${id}/roles/commander`, { userId: second.id });
+		expect(handoff.json).toMatchObject({ changed: true, holder: { userId: second.id } });
+		expect((await server.api(lead, 'PUT', `/api/incidents/${id}/roles/scribe`, { userId: lead.id })).status).toBe(200);
+		const earlier = await server.api(lead, 'GET', `/api/incidents/${id}/roles?at=${encodeURIComponent(beforeHandoff)}`);
+		expect(earlier.json.holders.commander).toMatchObject({ userId: lead.id, name: 'Lead' });
+		const now = await server.api(lead, 'GET', `/api/incidents/${id}/roles`);
+		expect(now.json.holders.commander).toMatchObject({ userId: second.id, name: 'Second' });
+
+		// Both lanes, from the fixture.
+		enterTimeline(client, circleci.entries as Row[]);
+		await until(async () => (await logOf(server, lead, id)).filter((e) => e.type === 'entry.added').length === circleci.entries.length, 10_000, 'entries logged');
+
+		// A destructive step before any capture: refused, then taken with a reason, logged.
+		const refused = await server.api(second, 'POST', `/api/incidents/${id}/actions`, { action: 'reimage', system: 'build-runner-12' });
+		expect(refused.status).toBe(409);
+		expect(refused.json.error).toMatchObject({ code: 'capture_missing', system: 'build-runner-12' });
+		const overridden = await server.api(second, 'POST', `/api/incidents/${id}/actions`, {
+			action: 'reimage',
+			system: 'build-runner-12',
+			override: 'runner is serving customer builds with the stolen tokens; disk image exists from the hourly backup'
+		});
+		expect(overridden.status).toBe(201);
+
+		// Evidence: a capture of the laptop, handed to the forensics lab, then sealed.
+		const added = await server.api(lead, 'POST', `/api/incidents/${id}/evidence`, {
+			what: 'Memory and disk image of the engineer laptop',
+			system: 'eng-laptop-0413',
+			acquiredAt: '2023-01-04T18:00:00Z',
+			sha256: SHA_A.toUpperCase(),
+			storedAt: 'Evidence locker 2, sealed bag 771'
+		});
+		expect(added.status).toBe(201);
+		const evidenceId = added.json.item.id as string;
+		expect(added.json.item).toMatchObject({ sha256: SHA_A, holder: 'Lead', collectedBy: 'Lead' });
+		// Captured now: the wipe goes ahead without a reason.
+		const wipe = await server.api(second, 'POST', `/api/incidents/${id}/actions`, { action: 'wipe', system: 'ENG-laptop-0413 ' });
+		expect(wipe.json).toMatchObject({ captured: true, override: null });
+		const transfer = await server.api(lead, 'POST', `/api/incidents/${id}/evidence/${evidenceId}/transfers`, {
+			to: 'Forensics lab (R. Okafor)',
+			why: 'malware analysis'
+		});
+		expect(transfer.json.item.custody).toMatchObject([{ from: 'Lead', to: 'Forensics lab (R. Okafor)', why: 'malware analysis' }]);
+		expect((await server.api(lead, 'POST', `/api/incidents/${id}/evidence/${evidenceId}/seal`, { sha256: SHA_B })).json.error.code).toBe('hash_mismatch');
+
+		// Closing too early says exactly what is missing.
+		const early = await server.api(lead, 'POST', `/api/incidents/${id}/close`, {});
+		expect(early.status).toBe(422);
+		expect(early.json.error.code).toBe('close_gates');
+		expect(early.json.error.missing.map((m: { gate: string }) => m.gate).sort()).toEqual(['checklist', 'credentials', 'evidenceSealed', 'summary'].sort());
+		expect(early.json.error.message).toContain('Isolate affected systems');
+
+		expect((await server.api(lead, 'POST', `/api/incidents/${id}/evidence/${evidenceId}/seal`, { sha256: SHA_A })).status).toBe(200);
+		expect((await server.api(lead, 'POST', `/api/incidents/${id}/evidence/${evidenceId}/seal`, { sha256: SHA_A })).json.error.code).toBe('already_sealed');
+		client.doc.transact(() => {
+			for (const itemId of ['isolate', 'revoke', 'capture']) checklistMap(client.doc).get(itemId)?.set('done', true);
+			checklistMap(client.doc).get('preserve-logs')?.set('exception', 'log retention had already expired for December');
+			metaMap(client.doc).set('summary', 'Session cookie theft led to customer secrets being copied; all secrets rotated.');
+			metaMap(client.doc).set('status', 'recovered');
+		});
+		await until(async () => {
+			const check = await server.api(lead, 'GET', `/api/incidents/${id}/close-check?credentialsRotated=true`);
+			return check.json.ready === true;
+		}, 10_000, 'gates met');
+
+		const closed = await server.api(lead, 'POST', `/api/incidents/${id}/close`, { credentialsRotated: true });
+		expect(closed.status).toBe(200);
+		expect(closed.json.incident.closedAt).not.toBeNull();
+		expect(closed.json.incident.status).toBe('closed');
+		await until(() => client.closes.some((c) => c.code === CLOSE_CODES.INCIDENT_CLOSED), 5000, 'room told it closed');
+
+		const log = await logOf(server, lead, id);
+		const closeRow = log.find((e) => e.type === 'incident.closed');
+		expect(closeRow?.changes[0]).toMatchObject({
+			credentialsRotated: true,
+			exceptions: [{ itemId: 'preserve-logs', reason: 'log retention had already expired for December' }]
+		});
+		expect(log.at(-1)?.type).toBe('checkpoint.signed');
+		expect(closed.json.checkpoint.seq).toBe(closeRow!.seq);
+		const override = log.find((e) => e.type === 'action.taken' && e.changes[0].override !== null);
+		expect(override).toMatchObject({ actor: { id: second.id }, changes: [{ action: 'reimage', system: 'build-runner-12' }] });
+		expect(log.filter((e) => e.type === 'role.assigned').map((e) => e.changes[0].previous?.name ?? null)).toEqual([null, 'Lead', null]);
+		expect((await server.api(admin, 'GET', `/api/incidents/${id}/verify`)).status).toBe(404); // not a member
+		await server.api(lead, 'POST', `/api/incidents/${id}/members`, { userId: admin.id });
+		expect((await server.api(admin, 'GET', `/api/incidents/${id}/verify`)).json.ok).toBe(true);
+
+		// Frozen: a client's change is refused with INCIDENT_CLOSED and nothing is logged; commands get 409.
+		client.destroy();
+		const late = connectClient(server.wsUrl, id, second.cookie);
+		await late.synced();
+		const head = (await logOf(server, lead, id)).length;
+		metaMap(late.doc).set('title', 'renamed after closing');
+		await until(() => late.closes.some((c) => c.code === CLOSE_CODES.INCIDENT_CLOSED), 5000, 'late write refused');
+		late.destroy();
+		expect((await logOf(server, lead, id)).length).toBe(head);
+		const afterClose = await server.api(lead, 'POST', `/api/incidents/${id}/evidence`, {
+			what: 'x',
+			system: 'y',
+			acquiredAt: '2023-01-05T00:00:00Z',
+			sha256: SHA_B,
+			storedAt: 'z'
+		});
+		expect(afterClose.json.error.code).toBe('incident_closed');
+		expect((await server.api(lead, 'POST', `/api/incidents/${id}/close`, { credentialsRotated: true })).json.error.code).toBe('already_closed');
+
+		// Replay at a middle seq equals the log up to it.
+		const entryRows = log.filter((e) => e.type === 'entry.added');
+		const middle = entryRows[Math.floor(entryRows.length / 2)];
+		const replay = await server.api(lead, 'GET', `/api/incidents/${id}/state?seq=${middle.seq}`);
+		const expected = entryRows.filter((e) => e.seq <= middle.seq).flatMap((e) => e.changes.map((c) => c.entryId));
+		expect(replay.json.state.entries.map((e: { id: string }) => e.id).sort()).toEqual(expected.sort());
+		expect(replay.json.records.roles.map((t: { name: string }) => t.name)).toEqual(['Lead', 'Second', 'Lead']);
+		expect(replay.json.records.evidence).toEqual([]);
+		expect(replay.json.state.meta.status).toBe('detected');
+
+		// The postmortem has both lanes in order, the figures, roles over time and the evidence.
+		const markdown = (await server.api(lead, 'GET', `/api/incidents/${id}/postmortem.md`)).json as string;
+		const intrusion = markdown.indexOf('## Intrusion timeline');
+		const response = markdown.indexOf('## Response timeline');
+		expect(intrusion).toBeGreaterThan(0);
+		expect(response).toBeGreaterThan(intrusion);
+		const positions = circleci.entries
+			.filter((e) => e.lane === 'intrusion')
+			.map((e) => markdown.indexOf(e.text.slice(0, 30).replace(/([\\`*_[\]<>|#])/g, '\\$1')));
+		expect(positions.every((p) => p > intrusion && p < response)).toBe(true);
+		expect(positions).toEqual([...positions].sort((a, b) => a - b));
+		expect(markdown).toContain('Dwell time: ~13 d (good to a day)');
+		expect(markdown).toContain('Time to contain: ~6 d');
+		expect(markdown).toMatch(/Incident commander: Lead, from .* to .*\n- Incident commander: Second/);
+		expect(markdown).toContain('Forensics lab (R. Okafor)');
+		expect(markdown).toContain('**without a capture**');
+
+		const csv = (await server.api(lead, 'GET', `/api/incidents/${id}/timeline.csv`)).json as string;
+		const lines = csv.trim().split('\n');
+		expect(lines[0]).toContain('"occurred_at_utc","occurred_until_utc","precision"');
+		expect(lines).toHaveLength(circleci.entries.length + 1);
+		expect(lines[1]).toContain('"intrusion"');
+
+		// Search finds it for members only.
+		const found = await server.api(second, 'GET', `/api/search?q=${encodeURIComponent('session cookie')}`);
+		expect(found.json.results.map((r: { incidentId: string }) => r.incidentId)).toContain(id);
+		expect(found.json.results[0].snippet).toContain('«');
+		const hidden = await server.api(outsider, 'GET', `/api/search?q=${encodeURIComponent('session cookie')}`);
+		expect(hidden.json.results.map((r: { incidentId: string }) => r.incidentId)).not.toContain(id);
+
+		// Only an admin reopens, with a reason; it leaves the search index and accepts changes again.
+		expect((await server.api(lead, 'POST', `/api/incidents/${id}/reopen`, { reason: 'new IOC' })).status).toBe(403);
+		expect((await server.api(admin, 'POST', `/api/incidents/${id}/reopen`, {})).status).toBe(400);
+		const reopened = await server.api(admin, 'POST', `/api/incidents/${id}/reopen`, { reason: 'new indicator of compromise found' });
+		expect(reopened.json.incident).toMatchObject({ closedAt: null, status: 'recovered' });
+		expect((await logOf(server, lead, id)).find((e) => e.type === 'incident.reopened')?.changes[0]).toMatchObject({ reason: 'new indicator of compromise found' });
+		expect((await server.api(second, 'GET', `/api/search?q=${encodeURIComponent('session cookie')}`)).json.results).toEqual([]);
+	});
+
+	it('an outage closes with its own gates: impact summary, cause, follow-ups with owners', async () => {
+		const incident = await server.createIncident(lead, { title: github.incident ?? 'GitHub 2018', kind: 'outage', severity: 1 });
+		const id = incident.id;
+		const client = connectClient(server.wsUrl, id, lead.cookie);
+		await client.synced();
+		enterTimeline(client, github.entries as Row[]);
+		const first = await server.api(lead, 'POST', `/api/incidents/${id}/close`, {});
+		expect(first.status).toBe(422);
+		expect(first.json.error.missing.map((m: { gate: string }) => m.gate)).toEqual(['summary', 'cause', 'followUps']);
+		// A refused close freezes nothing: the entries typed just before it are all in, nobody was cut off.
+		await until(async () => (await logOf(server, lead, id)).filter((e) => e.type === 'entry.added').length === github.entries.length, 10_000, 'entries logged');
+		expect(client.closes).toEqual([]);
+
+		client.doc.transact(() => {
+			metaMap(client.doc).set('summary', 'Degraded service for 24 hours 11 minutes; webhooks and Pages delayed.');
+			metaMap(client.doc).set('cause', 'unknown');
+		});
+		addFollowUp(client.doc, { id: 'f1', text: 'Find why the cross-site failover left two primaries', owner: '' });
+		await until(async () => (await server.api(lead, 'GET', `/api/incidents/${id}/close-check`)).json.missing.length === 1, 10_000, 'one gate left');
+		const second = await server.api(lead, 'POST', `/api/incidents/${id}/close`, {});
+		expect(second.json.error.missing).toMatchObject([{ gate: 'followUpOwners' }]);
+
+		(client.doc.getMap('followUps').get('f1') as Y.Map<unknown>).set('owner', 'Database team');
+		await until(async () => (await server.api(lead, 'GET', `/api/incidents/${id}/close-check`)).json.ready === true, 10_000, 'ready');
+		const closed = await server.api(lead, 'POST', `/api/incidents/${id}/close`, {});
+		expect(closed.status).toBe(200);
+		client.destroy();
+		const markdown = (await server.api(lead, 'GET', `/api/incidents/${id}/postmortem.md`)).json as string;
+		expect(markdown).toContain('Find why the cross-site failover left two primaries (owner: Database team)');
+		expect(markdown).toContain('Time to resolve: 24 h 11 min');
+	});
+
+	it('a client may not set a status outside its kind\'s phases, nor "closed": it is refused and nothing changes', async () => {
+		const incident = await server.createIncident(lead, { kind: 'outage' });
+		const client = connectClient(server.wsUrl, incident.id, lead.cookie);
+		await client.synced();
+		const head = (await logOf(server, lead, incident.id)).length;
+		metaMap(client.doc).set('status', 'closed');
+		await until(() => client.closes.some((c) => c.code === CLOSE_CODES.FORBIDDEN), 5000, 'refused');
+		client.destroy();
+		const log = await logOf(server, lead, incident.id);
+		expect(log.slice(head).map((e) => e.type)).toEqual(['security.refused']);
+		expect((await server.api(lead, 'GET', `/api/incidents/${incident.id}`)).json.status).toBe('investigating');
+		const again = connectClient(server.wsUrl, incident.id, lead.cookie);
+		await again.synced();
+		expect(metaMap(again.doc).get('status')).toBe('investigating');
+		again.destroy();
+	});
+
+	it('bad requests name the field and change nothing', async () => {
+		const incident = await server.createIncident(lead, { kind: 'security' });
+		const id = incident.id;
+		const cases: [string, string, unknown, string][] = [
+			['POST', `/api/incidents/${id}/evidence`, { what: 'x', system: 'y', acquiredAt: 'yesterday', sha256: SHA_A, storedAt: 'z' }, 'acquiredAt'],
+			['POST', `/api/incidents/${id}/evidence`, { what: 'x', system: 'y', acquiredAt: '2023-01-01T00:00:00Z', sha256: 'abc', storedAt: 'z' }, 'sha256'],
+			['POST', `/api/incidents/${id}/evidence`, { what: 'x', system: 'y', acquiredAt: '2999-01-01T00:00:00Z', sha256: SHA_A, storedAt: 'z' }, 'acquiredAt'],
+			['POST', `/api/incidents/${id}/actions`, { action: 'format', system: 'y' }, 'action'],
+			['POST', `/api/incidents/${id}/actions`, { action: 'wipe', system: 'y', override: '   ' }, 'override'],
+			['PUT', `/api/incidents/${id}/roles/commander`, { userId: 'me' }, 'userId'],
+			['PUT', `/api/incidents/${id}/roles/${encodeURIComponent('<script>')}`, { userId: null }, 'role'],
+			['POST', `/api/incidents/${id}/close`, { credentialsRotated: 'yes' }, 'credentialsRotated']
+		];
+		const before = (await logOf(server, lead, id)).length;
+		for (const [method, path, body, field] of cases) {
+			const res = await server.api(lead, method, path, body);
+			expect(res.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(400);
+			expect(res.json.error.message).toContain(field);
+		}
+		expect((await server.api(lead, 'PUT', `/api/incidents/${id}/roles/commander`, { userId: outsider.id })).json.error.code).toBe('not_assignable');
+		expect((await server.api(lead, 'POST', `/api/incidents/${id}/evidence/00000000-0000-4000-8000-000000000000/seal`, { sha256: SHA_A })).status).toBe(404);
+		expect((await logOf(server, lead, id)).length).toBe(before);
+		expect((await server.api(outsider, 'GET', `/api/incidents/${id}/state?seq=1`)).status).toBe(404);
+		expect((await server.api(lead, 'GET', `/api/incidents/${id}/state?seq=999`)).status).toBe(400);
+		expect((await server.api(lead, 'GET', '/api/search?q=')).status).toBe(400);
+	});
+
+	it('admins edit checklist templates per kind; new incidents start with the new list', async () => {
+		expect((await server.api(lead, 'PUT', '/api/checklist-templates/security', { items: [] })).status).toBe(403);
+		const put = await server.api(admin, 'PUT', '/api/checklist-templates/outage', {
+			items: [{ label: 'Page the owning team' }, { id: 'freeze', label: 'Freeze deploys' }]
+		});
+		expect(put.status).toBe(200);
+		const templates = (await server.api(lead, 'GET', '/api/checklist-templates')).json.templates;
+		expect(templates.find((t: { kind: string }) => t.kind === 'outage').items.map((i: { label: string }) => i.label)).toEqual(['Page the owning team', 'Freeze deploys']);
+		const incident = await server.createIncident(lead, { kind: 'outage' });
+		const client = connectClient(server.wsUrl, incident.id, lead.cookie);
+		await client.synced();
+		expect(readChecklist(client.doc).map((i) => i.label)).toEqual(['Page the owning team', 'Freeze deploys']);
+		client.destroy();
+	});
+});
