@@ -1,4 +1,5 @@
-/** Words shown next to severity numbers, so SEV1 reads as the worst without a legend. */
+/** Words shown next to severity numbers, lanes, milestones and precisions, so nothing needs a legend. */
+import type { Lane, Milestone, Precision } from '$lib/shared/doc-schema';
 import type { Severity } from '$lib/shared/incident-kinds';
 
 export const SEVERITY_HINTS: Record<Severity, string> = {
@@ -6,4 +7,32 @@ export const SEVERITY_HINTS: Record<Severity, string> = {
 	2: 'major',
 	3: 'minor',
 	4: 'least severe'
+};
+
+export const LANE_LABELS: Record<Lane, string> = {
+	response: 'Response',
+	intrusion: 'Intrusion'
+};
+
+/** What each lane holds, for the add box and the swimlane's description. */
+export const LANE_HINTS: Record<Lane, string> = {
+	response: 'what we did and saw',
+	intrusion: 'what the attacker did, reconstructed'
+};
+
+export const MILESTONE_LABELS: Record<Milestone, string> = {
+	'impact-start': 'Impact began',
+	detected: 'Detected',
+	mitigated: 'Mitigated',
+	resolved: 'Resolved',
+	contained: 'Contained',
+	recovered: 'Recovered'
+};
+
+/** How exactly a figure is known: "good to a day". */
+export const PRECISION_WORDS: Record<Precision, string> = {
+	exact: 'good to the second',
+	minute: 'good to a minute',
+	hour: 'good to an hour',
+	day: 'good to a day'
 };

@@ -22,13 +22,22 @@ import { CLOSE_CODES, CLOSE_REASONS } from '$lib/shared/close-codes';
 import {
 	addAnnotation,
 	addEntry,
+	addFollowUp,
+	checklistMap,
 	entriesMap,
+	followUpsMap,
 	metaMap,
 	notesText,
+	readChecklist,
 	readEntries,
+	readFollowUps,
 	readMeta,
+	type ChecklistItemView,
 	type EntryView,
-	type IncidentMeta
+	type FollowUpView,
+	type IncidentMeta,
+	type Lane,
+	type Milestone
 } from '$lib/shared/doc-schema';
 import type { IncidentKind, Severity } from '$lib/shared/incident-kinds';
 import type { OccurredAt } from '$lib/shared/occurred-at';
@@ -38,6 +47,7 @@ import { api, ApiRequestError, type Incident, type User } from './api';
 import { readPresence, type PresentUser } from './presence';
 import { RoomHistory } from './room-history.svelte';
 import { RoomIntegrity } from './room-integrity.svelte';
+import { RoomPhases } from './room-phases.svelte';
 
 export type ConnectionState = 'connecting' | 'live' | 'offline' | 'closed' | 'session-ended' | 'not-found' | 'removed';
 
@@ -62,6 +72,8 @@ export class IncidentRoom {
 	readonly history: RoomHistory;
 	/** The stored log's integrity verdict, checked on open and on demand (not live). */
 	readonly integrity: RoomIntegrity;
+	/** The status history from the whole log, for the phase clock in the header. */
+	readonly phases: RoomPhases;
 
 	connection = $state<ConnectionState>('connecting');
 	/** Why the server closed, in words for the status line (final or transient). */
@@ -72,6 +84,8 @@ export class IncidentRoom {
 	incident = $state.raw<Incident | null>(null);
 	meta = $state.raw<IncidentMeta>(readMeta(this.doc));
 	entries = $state.raw<EntryView[]>([]);
+	checklist = $state.raw<ChecklistItemView[]>([]);
+	followUps = $state.raw<FollowUpView[]>([]);
 	presence = $state.raw<PresentUser[]>([]);
 	/** Who the room acts as; replaced when the server says the user's access changed. */
 	user = $state.raw<User>() as User;
@@ -99,6 +113,7 @@ export class IncidentRoom {
 		this.user = user;
 		this.history = new RoomHistory(incidentId);
 		this.integrity = new RoomIntegrity(incidentId);
+		this.phases = new RoomPhases(incidentId);
 
 		const wsBase = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/sync`;
 		// disableBc: tabs must not pass each other edits the server has not logged.
@@ -110,6 +125,7 @@ export class IncidentRoom {
 		this.provider.messageHandlers[MESSAGE_LOG_EVENT] = (_encoder, decoder) => {
 			const event = decodeLogEvent(decoder);
 			this.history.receive(event);
+			this.phases.receive(event);
 			if (event.changes.some((c) => ACCESS_CHANGES.has(c.type))) this.#onAccessEvent(event.changes.map((c) => c.type));
 		};
 		this.provider.on('status', ({ status }) => this.#onStatus(status));
@@ -119,6 +135,8 @@ export class IncidentRoom {
 
 		metaMap(this.doc).observe(() => (this.meta = readMeta(this.doc)));
 		entriesMap(this.doc).observeDeep(() => (this.entries = readEntries(this.doc)));
+		checklistMap(this.doc).observeDeep(() => (this.checklist = readChecklist(this.doc)));
+		followUpsMap(this.doc).observeDeep(() => (this.followUps = readFollowUps(this.doc)));
 		const awareness = this.provider.awareness;
 		awareness.on('change', () => (this.presence = readPresence(awareness, this.user)));
 		awareness.setLocalStateField('present', true);
@@ -184,8 +202,8 @@ export class IncidentRoom {
 		if (entry instanceof Y.Map && entry.get('shared') !== shared) entry.set('shared', shared);
 	}
 
-	/** Adds a timeline entry; returns its id. */
-	addEntry(text: string, occurredAt: OccurredAt): string | null {
+	/** Adds a timeline entry (a span when `occurredAt.until` is set) in `lane`; returns its id. */
+	addEntry(text: string, occurredAt: OccurredAt, lane: Lane = 'response'): string | null {
 		const trimmed = text.trim();
 		if (!this.canEdit || trimmed === '') return null;
 		const id = nanoid();
@@ -193,11 +211,115 @@ export class IncidentRoom {
 			id,
 			text: trimmed,
 			occurredAt: occurredAt.iso,
+			occurredUntil: occurredAt.until ?? null,
 			occurredOffset: occurredAt.offset,
 			precision: occurredAt.precision,
+			lane,
 			writtenAt: new Date().toISOString()
 		});
 		return id;
+	}
+
+	/** Moves an entry to the other lane (a response row that turns out to be the attacker's). */
+	setLane(entryId: string, lane: Lane): void {
+		if (!this.canEdit) return;
+		const entry = entriesMap(this.doc).get(entryId);
+		if (entry instanceof Y.Map && entry.get('lane') !== lane) entry.set('lane', lane);
+	}
+
+	/**
+	 * Marks the moment an entry records (detected, contained…), or clears it with null. Each
+	 * moment happens once, so marking it here takes it off any other entry, in the same change:
+	 * the figures then run from the entry the person just chose, not from an older guess.
+	 */
+	setMilestone(entryId: string, milestone: Milestone | null): void {
+		if (!this.canEdit) return;
+		const entries = entriesMap(this.doc);
+		const entry = entries.get(entryId);
+		if (!(entry instanceof Y.Map)) return;
+		this.doc.transact(() => {
+			if (milestone === null) {
+				if (entry.has('milestone')) entry.delete('milestone');
+				return;
+			}
+			entries.forEach((other, id) => {
+				if (id !== entryId && other instanceof Y.Map && other.get('milestone') === milestone) other.delete('milestone');
+			});
+			if (entry.get('milestone') !== milestone) entry.set('milestone', milestone);
+		});
+	}
+
+	/** Ticks a checklist step off, or on again. Done supersedes a skip, so it drops the reason. */
+	setChecklistDone(itemId: string, done: boolean): void {
+		if (!this.canEdit) return;
+		const item = checklistMap(this.doc).get(itemId);
+		if (!(item instanceof Y.Map)) return;
+		this.doc.transact(() => {
+			if (item.get('done') !== done) item.set('done', done);
+			if (done && item.has('exception')) item.delete('exception');
+		});
+	}
+
+	/** Skips a step, saying why (`exception`); null takes the skip back. A skipped step is not done. */
+	skipChecklistItem(itemId: string, reason: string | null): void {
+		if (!this.canEdit) return;
+		const item = checklistMap(this.doc).get(itemId);
+		if (!(item instanceof Y.Map)) return;
+		const trimmed = reason?.trim() ?? '';
+		this.doc.transact(() => {
+			if (trimmed === '') {
+				if (item.has('exception')) item.delete('exception');
+				return;
+			}
+			if (item.get('exception') !== trimmed) item.set('exception', trimmed);
+			if (item.get('done') === true) item.set('done', false);
+		});
+	}
+
+	/**
+	 * Adds a step at the end of the checklist: for an incident opened without a template, or a
+	 * step the template lacks. `capture` marks a step that preserves state (memory, disk, logs).
+	 */
+	addChecklistItem(label: string, capture = false): string | null {
+		const trimmed = label.trim();
+		if (!this.canEdit || trimmed === '') return null;
+		const id = nanoid();
+		const order = this.checklist.reduce((max, item) => Math.max(max, item.order), -1) + 1;
+		this.doc.transact(() => {
+			const row = new Y.Map<unknown>();
+			row.set('label', trimmed);
+			row.set('order', order);
+			row.set('done', false);
+			if (capture) row.set('capture', true);
+			checklistMap(this.doc).set(id, row);
+		});
+		return id;
+	}
+
+	addFollowUp(text: string, owner: string): string | null {
+		const trimmed = text.trim();
+		if (!this.canEdit || trimmed === '') return null;
+		const id = nanoid();
+		addFollowUp(this.doc, { id, text: trimmed, owner: owner.trim() });
+		return id;
+	}
+
+	setFollowUpDone(followUpId: string, done: boolean): void {
+		if (!this.canEdit) return;
+		const row = followUpsMap(this.doc).get(followUpId);
+		if (row instanceof Y.Map && row.get('done') !== done) row.set('done', done);
+	}
+
+	removeFollowUp(followUpId: string): void {
+		if (!this.canEdit) return;
+		const map = followUpsMap(this.doc);
+		if (map.has(followUpId)) map.delete(followUpId);
+	}
+
+	/** What caused the outage, or "unknown"; may be emptied. */
+	setCause(cause: string): void {
+		const trimmed = cause.trim();
+		if (trimmed !== this.meta.cause) this.#setMeta('cause', trimmed);
 	}
 
 	addAnnotation(entryId: string, text: string): boolean {
@@ -213,6 +335,7 @@ export class IncidentRoom {
 		if (this.#noticeTimer) clearTimeout(this.#noticeTimer);
 		this.history.cancel();
 		this.integrity.cancel();
+		this.phases.cancel();
 		// Tell the others we left before the socket goes.
 		this.provider.awareness.setLocalState(null);
 		this.provider.destroy();
@@ -220,7 +343,7 @@ export class IncidentRoom {
 		this.doc.destroy();
 	}
 
-	#setMeta(field: 'title' | 'kind' | 'severity' | 'status' | 'summary', value: string | number): void {
+	#setMeta(field: 'title' | 'kind' | 'severity' | 'status' | 'summary' | 'cause', value: string | number): void {
 		if (!this.canEdit) return;
 		const meta = metaMap(this.doc);
 		if (meta.get(field) !== value) meta.set(field, value);
@@ -245,6 +368,10 @@ export class IncidentRoom {
 		this.closeReason = null;
 		this.meta = readMeta(this.doc);
 		this.entries = readEntries(this.doc);
+		this.checklist = readChecklist(this.doc);
+		this.followUps = readFollowUps(this.doc);
+		// A failed read is retried at the next sync; until then the header shows the status alone.
+		this.phases.load().catch((error: unknown) => this.#onApiError(error));
 		// Membership or links may have changed while this tab was away.
 		this.accessVersion++;
 		void this.#refreshHistory();
