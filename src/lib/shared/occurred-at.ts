@@ -49,7 +49,8 @@ function parseSpan(startText: string, endText: string, now: Date, defaultZone: s
 	const start = parseInstant(zone && !/[a-z]\/|utc|gmt|z$|[+-]\d{2}:?\d{2}$/i.test(startText) ? `${startText}${zone[0]}` : startText, now, defaultZone);
 	if (!start.ok) return start;
 	const localStart = DateTime.fromISO(start.value.iso).setZone(start.value.offset === 'Z' ? 'UTC' : `UTC${start.value.offset}`);
-	let completed = endText.trim();
+	// The zone was given to the start above; the end is read in the start's offset.
+	let completed = (zone ? endText.slice(0, zone.index) : endText).trim();
 	// What the end leaves out it shares with the start; past the start's month or year end, the next one.
 	let rollOver: { months?: number; years?: number } = {};
 	if (/^\d{1,2}$/.test(completed)) {
