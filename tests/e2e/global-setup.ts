@@ -1,7 +1,7 @@
 /**
  * Runs once per `npx playwright test`: builds the UI if build/ is missing or older than its
  * sources, then starts one real Vigiles server per engine on a free port, each with two
- * responders created through the CLI beforehand (the CLI cannot open an embedded database a
+ * responders and an observer created through the CLI beforehand (the CLI cannot open an embedded database a
  * server holds):
  *   pglite    always, in a fresh temporary --data folder
  *   postgres  when TEST_DATABASE_URL is set, in a fresh database vigiles_e2e_<random> made
@@ -84,7 +84,7 @@ async function startEngine(engine: Engine, env: Record<string, string>, tmp: str
 	if (!env.DATABASE_URL) delete childEnv.DATABASE_URL;
 	for (const user of Object.values(USERS)) {
 		const result = await run(
-			[CLI, 'user', 'create', '--email', user.email, '--name', user.name, '--role', 'responder', '--password-stdin'],
+			[CLI, 'user', 'create', '--email', user.email, '--name', user.name, '--role', user.role, '--password-stdin'],
 			childEnv,
 			`${user.password}\n`
 		);
