@@ -142,7 +142,7 @@ function refusedStatus(changes: Change[], kind: IncidentKind): string | null {
 	for (const change of changes) {
 		if (change.type !== 'field.changed' || change.field !== 'status') continue;
 		if (typeof change.to !== 'string' || !STATUSES[kind].includes(change.to)) {
-			return `status ${JSON.stringify(change.to)} is not a phase of a ${kind} incident${change.to === 'closed' ? ' (closing is a command with gates: POST /api/incidents/:id/close)' : ''}`;
+			return `status ${JSON.stringify(change.to)} is not a phase of ${kind === 'outage' ? 'an outage' : 'a security'} incident${change.to === 'closed' ? ' (closing is a command with gates: POST /api/incidents/:id/close)' : ''}`;
 		}
 	}
 	return null;

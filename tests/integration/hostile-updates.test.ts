@@ -116,6 +116,8 @@ describe.each(engines())('hostile updates on %s', (engine) => {
 		}
 		expect(slowest).toBeLessThan(2000);
 		expect(await evil.closed).toBe(CLOSE_CODES.TOO_COSTLY);
+		// The refusal is recorded after the sender is closed; wait for its row.
+		await until(async () => (await server.vigiles.log.events(incidentId, { after: 3, limit: 10 })).length > 0, 5000, 'refusal recorded');
 		const events = await server.vigiles.log.events(incidentId, { after: 3, limit: 10 });
 		expect(events).toMatchObject([{ type: 'security.refused', actor: { id: mallory.id } }]);
 		expect(events[0].summary).toMatch(/too long to apply/);

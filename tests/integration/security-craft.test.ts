@@ -277,8 +277,11 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		metaMap(client.doc).set('status', 'closed');
 		await until(() => client.closes.some((c) => c.code === CLOSE_CODES.FORBIDDEN), 5000, 'refused');
 		client.destroy();
+		// The refusal is recorded after the connection is closed; wait for its row.
+		await until(async () => (await logOf(server, lead, incident.id)).length > head, 5000, 'refusal recorded');
 		const log = await logOf(server, lead, incident.id);
 		expect(log.slice(head).map((e) => e.type)).toEqual(['security.refused']);
+		expect(log.at(-1)?.summary).toContain('"closed" is not a phase of an outage incident');
 		expect((await server.api(lead, 'GET', `/api/incidents/${incident.id}`)).json.status).toBe('investigating');
 		const again = connectClient(server.wsUrl, incident.id, lead.cookie);
 		await again.synced();
