@@ -52,6 +52,32 @@ type Notice = Extract<EngineRequest, { id?: undefined }>;
 
 const WORKER = new URL('./doc-worker.mjs', import.meta.url);
 
+/**
+ * Starting a worker costs about a second (its TypeScript is loaded in the new thread), so one
+ * stands by: a room load or a replay takes it and another starts in the background. Unreferenced,
+ * it never keeps the process alive.
+ */
+let spare: Worker | null = null;
+
+function startWorker(): Worker {
+	const worker = new Worker(WORKER);
+	worker.unref();
+	worker.on('error', () => {});
+	worker.once('exit', () => {
+		if (spare === worker) spare = null;
+	});
+	return worker;
+}
+
+function takeWorker(): Worker {
+	const worker = spare ?? startWorker();
+	spare = null;
+	setImmediate(() => {
+		spare ??= startWorker();
+	}).unref();
+	return worker;
+}
+
 export class DocEngine {
 	private readonly worker: Worker;
 	private readonly pending = new Map<number, Pending>();
@@ -59,8 +85,7 @@ export class DocEngine {
 	private stoppedError: EngineStoppedError | null = null;
 
 	constructor(private readonly onStopped: (error: EngineStoppedError) => void) {
-		this.worker = new Worker(WORKER);
-		this.worker.unref();
+		this.worker = takeWorker();
 		this.worker.on('message', (reply: EngineReply) => this.settle(reply));
 		this.worker.on('error', (error) => this.stop(new EngineStoppedError(`the document worker failed: ${error.message}`, false)));
 		this.worker.on('exit', () => this.stop(new EngineStoppedError('the document worker exited', false)));

@@ -44,6 +44,7 @@ async function logOf(server: TestServer, user: TestUser, incidentId: string) {
 		seq: number;
 		at: string;
 		type: string;
+		summary: string;
 		actor: { id: string; name: string } | null;
 		changes: any[];
 	}[];
