@@ -1,8 +1,8 @@
 /**
  * Runs once per `npx playwright test`: builds the UI if build/ is missing or older than its
  * sources, then starts one real Vigiles server per engine on a free port, each with two
- * responders and an observer created through the CLI beforehand (the CLI cannot open an embedded database a
- * server holds):
+ * responders and an observer created through the CLI beforehand (the CLI cannot open an
+ * embedded database a server holds):
  *   pglite    always, in a fresh temporary --data folder
  *   postgres  when TEST_DATABASE_URL is set, in a fresh database vigiles_e2e_<random> made
  *             through that URL (and dropped at the end; nothing else there is touched)
