@@ -8,13 +8,15 @@ import { fuzzLatency } from './fuzz';
 import { revocation } from './revocation';
 import { logAppend } from './log-append';
 import { relayLatency } from './relay-latency';
+import { review } from './review';
 
 const benches: Record<string, () => Promise<void>> = {
 	'relay-latency': relayLatency,
 	'log-append': logAppend,
 	'cold-load': coldLoad,
 	fuzz: fuzzLatency,
-	revocation
+	revocation,
+	review
 };
 
 const wanted = process.argv.slice(2);

@@ -3,6 +3,7 @@
  * file; they are committed and applied at start. Tables are plural snake_case.
  */
 import { sql } from 'drizzle-orm';
+import { RECORD_TYPES } from '../../src/lib/shared/records';
 import {
 	bigint,
 	boolean,
@@ -110,7 +111,13 @@ export const incidentLog = pgTable(
 		hash: bytea('hash').notNull(),
 		algorithm: text('algorithm').notNull()
 	},
-	(t) => [primaryKey({ columns: [t.incidentId, t.seq] })]
+	(t) => [
+		primaryKey({ columns: [t.incidentId, t.seq] }),
+		/** The command rows folded into an incident's records (roles, evidence, actions, closing). */
+		index('incident_log_records_idx')
+			.on(t.incidentId, t.seq)
+			.where(sql`${t.type} in (${sql.raw(RECORD_TYPES.map((type) => `'${type}'`).join(', '))})`)
+	]
 );
 
 /**

@@ -13,6 +13,7 @@ import type { Change } from '../../src/lib/shared/changes';
 import type { IncidentMeta } from '../../src/lib/shared/doc-schema';
 import type { LogEvent } from '../../src/lib/shared/protocol';
 import { addEvent, emptyProvenance, type Provenance } from '../../src/lib/shared/provenance';
+import { RECORD_TYPES } from '../../src/lib/shared/records';
 import type { Database, Db, Tx } from '../db/database';
 import { incidentCheckpoints, incidentClients, incidentLog, incidents, incidentSnapshots, signingKeys, users } from '../db/schema';
 import { chainRow, GENESIS, type ChainedRow } from './chain';
@@ -60,9 +61,6 @@ export interface CheckpointRecord {
 	keyId: string;
 	signature: string;
 }
-
-/** Row types folded into an incident's records (shared/records.ts). */
-const RECORD_TYPES = ['evidence.added', 'evidence.transferred', 'evidence.sealed', 'role.assigned', 'action.taken', 'incident.closed', 'incident.reopened'];
 
 export class IncidentNotFoundError extends Error {
 	override name = 'IncidentNotFoundError';
@@ -315,7 +313,7 @@ export class LogStore {
 			.where(
 				and(
 					eq(incidentLog.incidentId, incidentId),
-					inArray(incidentLog.type, RECORD_TYPES),
+					inArray(incidentLog.type, [...RECORD_TYPES]),
 					upToSeq !== undefined ? lte(incidentLog.seq, upToSeq) : undefined
 				)
 			)

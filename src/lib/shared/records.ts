@@ -72,6 +72,9 @@ export interface IncidentRecords {
 	closed: { seq: number; at: string; by: string | null } | null;
 }
 
+/** The log row types folded here (the server reads just these rows, through a partial index). */
+export const RECORD_TYPES = ['evidence.added', 'evidence.transferred', 'evidence.sealed', 'role.assigned', 'action.taken', 'incident.closed', 'incident.reopened'] as const;
+
 export const STANDARD_ROLES = ['commander', 'communications', 'scribe'] as const;
 
 export const ROLE_LABELS: Record<string, string> = {
