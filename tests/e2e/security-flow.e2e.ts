@@ -166,6 +166,7 @@ test('a breach worked from detection to close: handoff, override, custody, check
 	const log = page.getByTestId('review-log');
 	await expect(log.getByTestId('review-row').filter({ hasText: `recorded reimage of ${laptop} without a capture` })).toHaveCount(1);
 	await expect(log.getByTestId('review-row').filter({ hasText: `custody from ${users.ada.name} to ${users.grace.name}` })).toHaveCount(1);
+	await expect(log.getByTestId('review-row').filter({ hasText: 'sealed evidence "Disk image of the build host' })).toHaveCount(1);
 	await expect(log.getByTestId('review-row').filter({ hasText: `handed commander from ${users.ada.name} to ${users.grace.name}` })).toHaveCount(1);
 
 	// Replay: right after the third entry, the room held three of the five entries.
