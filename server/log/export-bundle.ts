@@ -4,6 +4,8 @@
  *   events.jsonl        one row per line: readable fields plus the canonical bytes and hashes
  *   checkpoints.jsonl   the signed checkpoints
  *   public-key.pem      the key that signed them
+ *   records.json        the evidence register with its chain of custody, roles over time and
+ *                       destructive steps, folded from events.jsonl (check it by folding again)
  *   verify.mjs          log-chain.mjs itself: `node verify.mjs [--key trusted.pem]`
  *   README.txt          how to check it
  */
@@ -15,6 +17,8 @@ import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../db/database';
 import { incidentCheckpoints, incidentLog, users } from '../db/schema';
 import type { Incident } from '../incidents/incident-store';
+import type { Change } from '../../src/lib/shared/changes';
+import { foldRecords } from '../../src/lib/shared/records';
 import { ALGORITHM, keyIdOf, toHex } from './log-chain.mjs';
 
 const VERIFIER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'log-chain.mjs');
@@ -29,6 +33,10 @@ It prints a JSON report and exits 0 when every row, hash, link and checkpoint si
 or 1 naming the first bad seq. Checking against public-key.pem only proves the bundle is
 consistent with itself; pass --key with the server's published key to prove who signed it.
 Rows after the last checkpoint (see "unprotectedTail") are chained but not yet signed.
+
+records.json is the evidence register (with each item's chain of custody), who held each role
+when, and the destructive steps taken, all folded from the rows in events.jsonl; every fact in
+it is a row there, covered by the same hashes and signatures.
 `;
 
 export async function buildBundle(database: Database, incident: Incident, publicKey: KeyObject): Promise<Map<string, Buffer>> {
@@ -74,10 +82,19 @@ export async function buildBundle(database: Database, incident: Incident, public
 	const checkpointLines = checkpoints
 		.map((c) => JSON.stringify({ incident: c.incidentId, seq: c.seq, head: c.head, at: c.at.toISOString(), keyId: c.keyId, signature: c.signature }))
 		.join('\n');
+	const records = foldRecords(
+		rows.map((row) => ({
+			seq: row.seq,
+			at: row.at.toISOString(),
+			actor: row.actorId ? { id: row.actorId, name: row.actorName ?? '' } : null,
+			changes: row.changes as Change[]
+		}))
+	);
 	const files = new Map<string, Buffer>([
 		['events.jsonl', Buffer.from(events ? `${events}\n` : '')],
 		['checkpoints.jsonl', Buffer.from(checkpointLines ? `${checkpointLines}\n` : '')],
 		['public-key.pem', Buffer.from(publicKey.export({ type: 'spki', format: 'pem' }).toString())],
+		['records.json', Buffer.from(`${JSON.stringify({ evidence: records.evidence, roles: records.roles, actions: records.actions, closed: records.closed }, null, 2)}\n`)],
 		['verify.mjs', fs.readFileSync(VERIFIER)],
 		['README.txt', Buffer.from(README)]
 	]);

@@ -70,7 +70,7 @@ describe.each(engines())('export bundle and verify on %s', (engine) => {
 
 	it('the downloaded bundle holds the promised files and verifies offline with plain node', async () => {
 		const dir = await downloadBundle();
-		expect(fs.readdirSync(dir).sort()).toEqual(['README.txt', 'checkpoints.jsonl', 'events.jsonl', 'manifest.json', 'public-key.pem', 'verify.mjs']);
+		expect(fs.readdirSync(dir).sort()).toEqual(['README.txt', 'checkpoints.jsonl', 'events.jsonl', 'manifest.json', 'public-key.pem', 'records.json', 'verify.mjs']);
 		const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
 		expect(manifest).toMatchObject({ format: 'vigiles-export-v1', algorithm: 'vigiles-log-sha256-v1', incident: { id: incidentId }, headSeq: 7 });
 		const result = runVerifyMjs(dir);

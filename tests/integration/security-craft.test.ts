@@ -4,6 +4,7 @@
  * custody transfer, a handoff of command), the closing gates of both kinds, the frozen archive,
  * replay at a seq, the exports, search and reopening.
  */
+import { unzipSync } from 'fflate';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import circleci from '../fixtures/circleci-2023.json';
@@ -221,6 +222,13 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		expect(lines[0]).toContain('"occurred_at_utc","occurred_until_utc","precision"');
 		expect(lines).toHaveLength(circleci.entries.length + 1);
 		expect(lines[1]).toContain('"intrusion"');
+
+		// The signed bundle carries the register too, with its custody chain.
+		const zip = await fetch(`${server.url}/api/incidents/${id}/export`, { headers: { cookie: lead.cookie } });
+		const files = unzipSync(new Uint8Array(await zip.arrayBuffer()));
+		const records = JSON.parse(new TextDecoder().decode(files[`vigiles-${id}/records.json`]));
+		expect(records.evidence).toMatchObject([{ id: evidenceId, holder: 'Forensics lab (R. Okafor)', sealed: { by: 'Lead' } }]);
+		expect(records.actions.map((a: { override: string | null }) => a.override !== null)).toEqual([true, false]);
 
 		// Search finds it for members only.
 		const found = await server.api(second, 'GET', `/api/search?q=${encodeURIComponent('session cookie')}`);
