@@ -168,6 +168,7 @@ export function responseRoutes(deps: AppDeps): Hono<AppEnv> {
 			const row = await record(incident, actor, {
 				type: 'evidence.transferred',
 				evidenceId: item.id,
+				what: item.what,
 				from: item.holder,
 				to: body.to,
 				at: new Date(body.at ?? Date.now()).toISOString(),
@@ -185,7 +186,7 @@ export function responseRoutes(deps: AppDeps): Hono<AppEnv> {
 			if (sha256 !== item.sha256) {
 				throw new ApiError(409, 'hash_mismatch', `the SHA-256 given (${sha256}) is not the one registered (${item.sha256}): the item may have changed; do not seal it`);
 			}
-			const row = await record(incident, actor, { type: 'evidence.sealed', evidenceId: item.id, sha256 });
+			const row = await record(incident, actor, { type: 'evidence.sealed', evidenceId: item.id, what: item.what, sha256 });
 			return c.json({ item: findItem(await records(incident.id), item.id), seq: row.seq });
 		});
 	});

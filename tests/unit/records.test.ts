@@ -49,9 +49,9 @@ describe('records folded from the log', () => {
 	it("keeps each item's custody chain and holder, and ignores rows about unknown items", () => {
 		const { evidence: items } = foldRecords([
 			event('2023-01-04T18:05:00Z', evidence('e1', 'laptop')),
-			event('2023-01-04T19:00:00Z', { type: 'evidence.transferred', evidenceId: 'e1', from: 'Ann', to: 'Lab', at: '2023-01-04T18:50:00Z', why: 'analysis' }),
-			event('2023-01-04T19:01:00Z', { type: 'evidence.transferred', evidenceId: 'nope', from: 'x', to: 'y', at: '2023-01-04T18:50:00Z', why: 'z' }),
-			event('2023-01-05T09:00:00Z', { type: 'evidence.sealed', evidenceId: 'e1', sha256: 'a'.repeat(64) })
+			event('2023-01-04T19:00:00Z', { type: 'evidence.transferred', evidenceId: 'e1', what: 'image', from: 'Ann', to: 'Lab', at: '2023-01-04T18:50:00Z', why: 'analysis' }),
+			event('2023-01-04T19:01:00Z', { type: 'evidence.transferred', evidenceId: 'nope', what: 'x', from: 'x', to: 'y', at: '2023-01-04T18:50:00Z', why: 'z' }),
+			event('2023-01-05T09:00:00Z', { type: 'evidence.sealed', evidenceId: 'e1', what: 'image', sha256: 'a'.repeat(64) })
 		]);
 		expect(items).toHaveLength(1);
 		expect(items[0]).toMatchObject({ holder: 'Lab', custody: [{ from: 'Ann', to: 'Lab', at: '2023-01-04T18:50:00Z', recordedAt: '2023-01-04T19:00:00Z' }] });
@@ -83,7 +83,7 @@ describe('closing gates', () => {
 		});
 		expect(missingGates('security', s, records([]), {}).map((m) => m.gate)).toEqual(['checklist', 'credentials', 'evidence', 'summary']);
 		const ready = state({ summary: 'done' }, { checklist: [{ id: 'b', label: 'Preserve logs', done: false, order: 1, capture: false, exception: 'retention expired' }] });
-		const sealed = records([evidence('e1', 'laptop'), { type: 'evidence.sealed', evidenceId: 'e1', sha256: 'a'.repeat(64) }]);
+		const sealed = records([evidence('e1', 'laptop'), { type: 'evidence.sealed', evidenceId: 'e1', what: 'image', sha256: 'a'.repeat(64) }]);
 		expect(missingGates('security', ready, records([evidence('e1', 'laptop')]), { credentialsRotated: true }).map((m) => m.gate)).toEqual(['evidenceSealed']);
 		expect(missingGates('security', ready, sealed, { credentialsRotated: true })).toEqual([]);
 	});

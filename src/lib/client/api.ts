@@ -125,7 +125,9 @@ export class ApiRequestError extends Error {
 		readonly code: string,
 		message: string,
 		/** True when the client already navigated away (to sign in): show nothing. */
-		readonly handled = false
+		readonly handled = false,
+		/** The error object's other fields (e.g. `missing` for a refused close). */
+		readonly details: Record<string, unknown> = {}
 	) {
 		super(message);
 	}
@@ -164,7 +166,8 @@ export async function request<T>(method: string, path: string, body?: unknown, o
 		await goto(signInPath(), { replaceState: true });
 		throw new ApiRequestError(401, code, message, true);
 	}
-	throw new ApiRequestError(response.status, code, message);
+	const { code: _code, message: _message, ...details } = (error ?? {}) as Record<string, unknown>;
+	throw new ApiRequestError(response.status, code, message, false, details);
 }
 
 /** The sign-in page with a `next` link back to where the person is now. */

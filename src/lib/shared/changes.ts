@@ -45,8 +45,8 @@ export type Change =
 			sha256: string;
 			storedAt: string;
 	  }
-	| { type: 'evidence.transferred'; evidenceId: string; from: string; to: string; at: string; why: string }
-	| { type: 'evidence.sealed'; evidenceId: string; sha256: string }
+	| { type: 'evidence.transferred'; evidenceId: string; what: string; from: string; to: string; at: string; why: string }
+	| { type: 'evidence.sealed'; evidenceId: string; what: string; sha256: string }
 	| { type: 'action.taken'; action: string; system: string; note: string; override: string | null }
 	| {
 			type: 'incident.closed';
@@ -331,9 +331,9 @@ function describeChange(change: Change): string {
 		case 'evidence.added':
 			return `registered evidence "${snippet(change.what)}" from ${snippet(change.system)} (SHA-256 ${change.sha256.slice(0, 12)}…)`;
 		case 'evidence.transferred':
-			return `evidence ${change.evidenceId}: custody from ${snippet(change.from)} to ${snippet(change.to)} (${snippet(change.why)})`;
+			return `handed "${snippet(change.what)}" from ${snippet(change.from)} to ${snippet(change.to)}: ${snippet(change.why)}`;
 		case 'evidence.sealed':
-			return `sealed evidence ${change.evidenceId} (SHA-256 checked)`;
+			return `sealed "${snippet(change.what)}" (SHA-256 checked)`;
 		case 'action.taken':
 			return change.override === null
 				? `recorded ${change.action} of ${snippet(change.system)}`
