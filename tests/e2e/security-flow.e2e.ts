@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { expect, signIn, test, waitUntilLive } from './fixtures';
+import { expect, openAs, signIn, test, waitUntilLive } from './fixtures';
 
 const fixture = (name: string) => JSON.parse(readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures', name), 'utf8'));
 const circleci = fixture('circleci-2023.json') as { incident: string; entries: { key: string; when: string; text: string }[] };
@@ -165,8 +165,8 @@ test('a breach worked from detection to close: handoff, override, custody, check
 	await expect(page.getByTestId('review-integrity')).toHaveAttribute('data-state', 'ok');
 	const log = page.getByTestId('review-log');
 	await expect(log.getByTestId('review-row').filter({ hasText: `recorded reimage of ${laptop} without a capture` })).toHaveCount(1);
-	await expect(log.getByTestId('review-row').filter({ hasText: `custody from ${users.ada.name} to ${users.grace.name}` })).toHaveCount(1);
-	await expect(log.getByTestId('review-row').filter({ hasText: 'sealed evidence "Disk image of the build host' })).toHaveCount(1);
+	await expect(log.getByTestId('review-row').filter({ hasText: `from ${users.ada.name} to ${users.grace.name}:` })).toHaveCount(1);
+	await expect(log.getByTestId('review-row').filter({ hasText: 'sealed "Disk image of the build host' })).toHaveCount(1);
 	await expect(log.getByTestId('review-row').filter({ hasText: `handed commander from ${users.ada.name} to ${users.grace.name}` })).toHaveCount(1);
 
 	// Replay: right after the third entry, the room held three of the five entries.
@@ -231,4 +231,39 @@ test('an outage closes once its own gates are met, and search finds it afterward
 	await hit.getByRole('link', { name: title }).click();
 	await page.waitForURL(new RegExp(`/incidents/${id}/review$`));
 	await expect(page.getByTestId('review-closed')).toBeVisible();
+});
+
+test('only an admin reopens an archived incident, with a reason the log keeps', async ({ page, users, browser, baseURL }) => {
+	await signIn(page, users.grace, /\/$/);
+	const response = await page.request.post('/api/incidents', { data: { title: `Reopen drill ${Date.now()}`, kind: 'outage', severity: 3 } });
+	const { id } = (await response.json()) as { id: string };
+	await page.goto(`/incidents/${id}`);
+	await waitUntilLive(page);
+	await page.getByLabel('Summary for stakeholders').fill('A drill.');
+	await page.getByLabel('Summary for stakeholders').press('Enter');
+	await page.getByLabel(/^Cause/).fill('unknown');
+	await page.getByLabel(/^Cause/).press('Enter');
+	const followUps = page.getByTestId('follow-ups');
+	await followUps.getByLabel('Follow-up').fill('Find the cause');
+	await followUps.getByLabel('Owner').fill('Grace');
+	await followUps.getByRole('button', { name: 'Add' }).click();
+	await page.getByRole('button', { name: 'Close the incident…' }).click();
+	await page.getByTestId('close-dialog').getByTestId('close-confirm').click();
+	const notice = page.getByTestId('closed-notice');
+	await expect(notice).toContainText('Closed — read-only archive');
+	// A responder has no way to reopen.
+	await expect(notice.getByRole('button', { name: 'Reopen…' })).toHaveCount(0);
+
+	const admin = await openAs(browser, baseURL as string, users.margaret, `/incidents/${id}`, 'UTC');
+	const adminNotice = admin.getByTestId('closed-notice');
+	await expect(adminNotice).toBeVisible();
+	await adminNotice.getByRole('button', { name: 'Reopen…' }).click();
+	await admin.getByLabel(/Why reopen it/).fill('The same alert fired again an hour later');
+	await adminNotice.getByRole('button', { name: 'Reopen', exact: true }).click();
+	await waitUntilLive(admin);
+	await expect(admin.getByTestId('closed-notice')).toHaveCount(0);
+	const log = (await (await admin.request.get(`/api/incidents/${id}/log?limit=1000`)).json()) as { events: { type: string; changes: { reason?: string }[] }[] };
+	const reopened = log.events.find((e) => e.type === 'incident.reopened');
+	expect(reopened?.changes[0].reason).toBe('The same alert fired again an hour later');
+	await admin.context().close();
 });
