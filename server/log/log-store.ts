@@ -8,7 +8,7 @@
  * A checkpoint item signs the head as it stands at that point in the batch and becomes the
  * next row itself.
  */
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Change } from '../../src/lib/shared/changes';
 import type { IncidentMeta } from '../../src/lib/shared/doc-schema';
 import type { LogEvent } from '../../src/lib/shared/protocol';
@@ -261,44 +261,35 @@ export class LogStore {
 	 */
 	async events(incidentId: string, range: { after: number; before?: number; limit: number }): Promise<LogEvent[]> {
 		const fromEnd = range.before !== undefined;
-		const rows = await this.db
-			.select({
-				seq: incidentLog.seq,
-				at: incidentLog.at,
-				actorId: incidentLog.actorId,
-				actorName: users.name,
-				type: incidentLog.type,
-				summary: incidentLog.summary,
-				changes: incidentLog.changes
-			})
-			.from(incidentLog)
-			.leftJoin(users, eq(users.id, incidentLog.actorId))
-			.where(
-				and(
-					eq(incidentLog.incidentId, incidentId),
-					gt(incidentLog.seq, range.after),
-					range.before !== undefined ? lt(incidentLog.seq, range.before) : undefined
-				)
-			)
-			.orderBy(fromEnd ? desc(incidentLog.seq) : asc(incidentLog.seq))
-			.limit(range.limit);
-		if (fromEnd) rows.reverse();
-		return rows.map((row) => ({
-			seq: row.seq,
-			at: row.at.toISOString(),
-			actor: row.actorId ? { id: row.actorId, name: row.actorName ?? '' } : null,
-			type: row.type,
-			summary: row.summary,
-			changes: row.changes as Change[]
-		}));
+		const rows = await this.selectEvents(
+			and(
+				eq(incidentLog.incidentId, incidentId),
+				gt(incidentLog.seq, range.after),
+				range.before !== undefined ? lt(incidentLog.seq, range.before) : undefined
+			),
+			fromEnd ? 'desc' : 'asc',
+			range.limit
+		);
+		return fromEnd ? rows.reverse() : rows;
 	}
 
 	/**
 	 * The command rows that make up the incident's records (evidence, roles, actions, closing),
 	 * up to `upToSeq`, in seq order: the input of foldRecords.
 	 */
-	async recordEvents(incidentId: string, upToSeq?: number): Promise<LogEvent[]> {
-		const rows = await this.db
+	recordEvents(incidentId: string, upToSeq?: number): Promise<LogEvent[]> {
+		return this.selectEvents(
+			and(
+				eq(incidentLog.incidentId, incidentId),
+				inArray(incidentLog.type, [...RECORD_TYPES]),
+				upToSeq !== undefined ? lte(incidentLog.seq, upToSeq) : undefined
+			),
+			'asc'
+		);
+	}
+
+	private async selectEvents(where: SQL | undefined, order: 'asc' | 'desc', limit?: number): Promise<LogEvent[]> {
+		const query = this.db
 			.select({
 				seq: incidentLog.seq,
 				at: incidentLog.at,
@@ -310,14 +301,9 @@ export class LogStore {
 			})
 			.from(incidentLog)
 			.leftJoin(users, eq(users.id, incidentLog.actorId))
-			.where(
-				and(
-					eq(incidentLog.incidentId, incidentId),
-					inArray(incidentLog.type, [...RECORD_TYPES]),
-					upToSeq !== undefined ? lte(incidentLog.seq, upToSeq) : undefined
-				)
-			)
-			.orderBy(asc(incidentLog.seq));
+			.where(where)
+			.orderBy(order === 'desc' ? desc(incidentLog.seq) : asc(incidentLog.seq));
+		const rows = await (limit === undefined ? query : query.limit(limit));
 		return rows.map((row) => ({
 			seq: row.seq,
 			at: row.at.toISOString(),
