@@ -36,6 +36,7 @@ function syntheticState(i: number): RoomState {
 			text: `Entry ${k}: saw ${word(k)} trouble near ${word(k + 1)} while checking ${word(k + 2)}`,
 			occurredAt: new Date(Date.UTC(2024, 0, 1, 0, k)).toISOString(),
 			occurredOffset: 'Z',
+			occurredZone: null,
 			precision: 'minute' as const,
 			occurredUntil: null,
 			lane: 'response' as const,

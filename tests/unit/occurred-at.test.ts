@@ -29,13 +29,14 @@ describe('parseOccurredAt', () => {
 		['Sun, 21 Oct 2018 22:52:00 GMT', '2018-10-21T22:52:00.000Z', 'Z', 'exact'],
 		['Sun, 21 Oct 2018 22:52:00 +0100', '2018-10-21T21:52:00.000Z', '+01:00', 'exact']
 	])('reads %s as %s (offset %s, precision %s)', (input, iso, offset, precision) => {
-		expect(parse(input)).toEqual({ iso, offset, precision });
+		expect(parse(input)).toEqual({ iso, offset, precision, ...(input.includes('America/') ? { zone: 'America/New_York' } : {}) });
 	});
 
 	it('reads a time without a zone in the default zone', () => {
 		expect(parse('2018-10-21 22:52', 'Europe/Berlin')).toEqual({
 			iso: '2018-10-21T20:52:00.000Z',
 			offset: '+02:00',
+			zone: 'Europe/Berlin',
 			precision: 'minute'
 		});
 		expect(parse('2018-10-21 22:52', 'UTC').iso).toBe('2018-10-21T22:52:00.000Z');
@@ -95,5 +96,16 @@ describe('spans', () => {
 	it('refuses a span that ends before it starts', () => {
 		const result = parseOccurredAt('2022-12-19..2022-12-16', now, 'UTC');
 		expect(result.ok).toBe(false);
+	});
+});
+
+describe('the zone a time was given in', () => {
+	it("keeps a named zone, typed or the writer's own, and none for UTC or a bare offset", () => {
+		expect(parseOccurredAt('2018-10-21 18:52 America/New_York', now, 'UTC')).toMatchObject({ ok: true, value: { zone: 'America/New_York', offset: '-04:00' } });
+		expect(parseOccurredAt('2018-10-21 22:52', now, 'Europe/Berlin')).toMatchObject({ ok: true, value: { zone: 'Europe/Berlin', offset: '+02:00' } });
+		const utc = parseOccurredAt('2018-10-21 22:52 UTC', now, 'Europe/Berlin');
+		expect(utc.ok && utc.value.zone).toBeUndefined();
+		const offset = parseOccurredAt('22:52+02:00', now, 'Europe/Berlin');
+		expect(offset.ok && offset.value.zone).toBeUndefined();
 	});
 });

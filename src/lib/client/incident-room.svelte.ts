@@ -213,6 +213,7 @@ export class IncidentRoom {
 			occurredAt: occurredAt.iso,
 			occurredUntil: occurredAt.until ?? null,
 			occurredOffset: occurredAt.offset,
+			occurredZone: occurredAt.zone ?? null,
 			precision: occurredAt.precision,
 			lane,
 			writtenAt: new Date().toISOString()

@@ -70,6 +70,8 @@ export interface EntryView {
 	occurredAt: string;
 	/** The UTC offset the time was given in, as `+02:00` or `Z`. */
 	occurredOffset: string;
+	/** The named zone it was given in (`America/New_York`), when it was given in one; else null. */
+	occurredZone: string | null;
 	precision: Precision;
 	/** For a span ("2022-12-16..19"): when it ended (exclusive, ISO 8601 in UTC); else null. */
 	occurredUntil: string | null;
@@ -87,6 +89,7 @@ export interface EntryInit {
 	text: string;
 	occurredAt: string;
 	occurredOffset: string;
+	occurredZone?: string | null;
 	precision: Precision;
 	occurredUntil?: string | null;
 	lane?: Lane;
@@ -237,6 +240,7 @@ export function addEntry(doc: Y.Doc, init: EntryInit): void {
 		entry.set('lane', init.lane ?? 'response');
 		entry.set('shared', init.shared ?? false);
 		if (init.occurredUntil) entry.set('occurredUntil', init.occurredUntil);
+		if (init.occurredZone) entry.set('occurredZone', init.occurredZone);
 		if (init.milestone) entry.set('milestone', init.milestone);
 		entry.set('writtenAt', init.writtenAt);
 		entry.set('annotations', new Y.Array<Y.Map<unknown>>());
@@ -277,6 +281,7 @@ export function readEntry(id: string, value: unknown): EntryView | null {
 		text: text.toString(),
 		occurredAt,
 		occurredOffset: stringOr(value.get('occurredOffset'), 'Z'),
+		occurredZone: zoneOrNull(value.get('occurredZone')),
 		precision: (PRECISIONS as readonly unknown[]).includes(precision) ? (precision as Precision) : 'exact',
 		occurredUntil: isIsoInstant(until) && Date.parse(until) > Date.parse(occurredAt) ? until : null,
 		lane: (LANES as readonly unknown[]).includes(lane) ? (lane as Lane) : 'response',
@@ -307,6 +312,11 @@ export function readEntries(doc: Y.Doc): EntryView[] {
 		if (entry) out.push(entry);
 	});
 	return out;
+}
+
+/** An IANA zone name as written by the schema's readers ("Area/Location"), else null. */
+function zoneOrNull(value: unknown): string | null {
+	return typeof value === 'string' && value.length <= 64 && /^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+$/.test(value) ? value : null;
 }
 
 function stringOr(value: unknown, fallback: string): string {

@@ -23,6 +23,8 @@ export interface OccurredAt {
 	until?: string;
 	/** The offset the time was given in: `Z` or `+02:00`. */
 	offset: string;
+	/** The named zone it was given in (`Europe/Berlin`), when it was read in one. */
+	zone?: string;
 	precision: Precision;
 }
 
@@ -163,6 +165,7 @@ function fromDateTime(dt: DateTime, precision: Precision): OccurredAt {
 	return {
 		iso: dt.toUTC().toISO({ suppressMilliseconds: false }) ?? dt.toUTC().toString(),
 		offset: offsetMinutes === 0 ? 'Z' : formatOffset(offsetMinutes),
+		...(dt.zone.type === 'iana' && dt.zoneName ? { zone: dt.zoneName } : {}),
 		precision
 	};
 }
