@@ -8,8 +8,9 @@
  */
 import * as Y from 'yjs';
 import { changesOf, watchChanges, type Change } from '../../src/lib/shared/changes';
-import { readMeta, type IncidentMeta } from '../../src/lib/shared/doc-schema';
-import { STATUSES, type IncidentKind } from '../../src/lib/shared/incident-kinds';
+import { metaMap, readMeta, type IncidentMeta } from '../../src/lib/shared/doc-schema';
+import { isIncidentKind, isSeverity, STATUSES } from '../../src/lib/shared/incident-kinds';
+import { MAX_TITLE_LENGTH } from '../../src/lib/shared/limits';
 import { ProtocolError } from '../../src/lib/shared/protocol';
 
 /** A change the connection is not allowed to make (for example, content under someone else's clientID). */
@@ -84,7 +85,7 @@ export class Staging {
 			}
 			if (!outcome?.novel) return null;
 			const changes: Change[] = outcome && outcome.changes.length > 0 ? outcome.changes : [{ type: 'doc.changed' }];
-			const refusal = origin === 'server' ? null : refusedStatus(changes, readMeta(this.doc).kind);
+			const refusal = origin === 'server' ? null : refusedMeta(changes, this.doc);
 			if (refusal) {
 				const error = new ForbiddenChangeError(refusal);
 				error.applied = true;
@@ -135,17 +136,47 @@ export class Staging {
 }
 
 /**
- * A status a client may not set: one outside its kind's phases. "closed" is among them: only the
- * close command, after its gates, moves an incident there.
+ * Header values a client may not write. The header is the incident's identity, so each value
+ * must be one the schema knows: a kind, a severity, a non-empty title of at most
+ * MAX_TITLE_LENGTH characters, and a status that is a phase of the kind it ends up with
+ * ("closed" is not: only the close command, after its gates, moves an incident there). A
+ * security incident stays one: turning it into an outage would drop its closing gates and its
+ * capture-before-destroy rule, so only escalation (outage → security) is allowed.
  */
-function refusedStatus(changes: Change[], kind: IncidentKind): string | null {
-	for (const change of changes) {
-		if (change.type !== 'field.changed' || change.field !== 'status') continue;
-		if (typeof change.to !== 'string' || !STATUSES[kind].includes(change.to)) {
-			return `status ${JSON.stringify(change.to)} is not a phase of ${kind === 'outage' ? 'an outage' : 'a security'} incident${change.to === 'closed' ? ' (closing is a command with gates: POST /api/incidents/:id/close)' : ''}`;
+export function refusedMeta(changes: Change[], doc: Y.Doc): string | null {
+	const touched = new Set(changes.flatMap((c) => (c.type === 'field.changed' ? [c.field] : [])));
+	if (touched.size === 0) return null;
+	const meta = metaMap(doc);
+	const kind = meta.get('kind');
+	if (touched.has('kind')) {
+		if (!isIncidentKind(kind)) return `kind ${JSON.stringify(plainValue(kind))} is not "outage" or "security"`;
+		const change = changes.find((c) => c.type === 'field.changed' && c.field === 'kind');
+		if (change?.type === 'field.changed' && change.from === 'security' && kind === 'outage') {
+			return 'a security incident cannot be turned into an outage (its closing gates and capture rule would be dropped)';
+		}
+	}
+	if (touched.has('severity') && !isSeverity(meta.get('severity'))) {
+		return `severity ${JSON.stringify(plainValue(meta.get('severity')))} is not 1, 2, 3 or 4`;
+	}
+	if (touched.has('title')) {
+		const title = meta.get('title');
+		if (typeof title !== 'string' || title.trim() === '' || title.length > MAX_TITLE_LENGTH) {
+			return `the title must be 1 to ${MAX_TITLE_LENGTH} characters`;
+		}
+	}
+	if (touched.has('status') || touched.has('kind')) {
+		const status = meta.get('status');
+		const phases = STATUSES[isIncidentKind(kind) ? kind : 'outage'];
+		if (typeof status !== 'string' || !phases.includes(status)) {
+			const what = isIncidentKind(kind) ? (kind === 'outage' ? 'an outage' : 'a security') : 'this';
+			return `status ${JSON.stringify(plainValue(status))} is not a phase of ${what} incident${status === 'closed' ? ' (closing is a command with gates: POST /api/incidents/:id/close)' : ''}`;
 		}
 	}
 	return null;
+}
+
+function plainValue(value: unknown): unknown {
+	return typeof value === 'string' && value.length > 40 ? `${value.slice(0, 40)}…` : value instanceof Y.AbstractType ? '(a shared type)' : value ?? null;
 }
 
 /** Applying an update threw partway: staging may hold part of it and must be rebuilt. */

@@ -298,6 +298,41 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		again.destroy();
 	});
 
+	it.each([
+		['turning a security incident into an outage', 'security', (m: Y.Map<unknown>) => (m.set('kind', 'outage'), m.set('status', 'investigating')), 'cannot be turned into an outage'],
+		['an unknown kind', 'outage', (m: Y.Map<unknown>) => m.set('kind', 'bogus'), 'kind "bogus"'],
+		['a kind change that leaves the old kind\'s phase', 'outage', (m: Y.Map<unknown>) => m.set('kind', 'security'), 'is not a phase of a security incident'],
+		['severity 0', 'outage', (m: Y.Map<unknown>) => m.set('severity', 0), 'severity 0'],
+		['a 10,000-character title', 'outage', (m: Y.Map<unknown>) => m.set('title', 'x'.repeat(10_000)), 'the title must be'],
+		['an empty title', 'outage', (m: Y.Map<unknown>) => m.set('title', '  '), 'the title must be']
+	] as const)('refuses %s from a client, and the header keeps its value', async (_what, kind, write, reason) => {
+		const incident = await server.createIncident(lead, { kind });
+		const client = connectClient(server.wsUrl, incident.id, lead.cookie);
+		await client.synced();
+		const head = (await logOf(server, lead, incident.id)).length;
+		client.doc.transact(() => write(metaMap(client.doc)));
+		await until(() => client.closes.some((c) => c.code === CLOSE_CODES.FORBIDDEN), 5000, 'refused');
+		client.destroy();
+		await until(async () => (await logOf(server, lead, incident.id)).length > head, 5000, 'refusal recorded');
+		const log = await logOf(server, lead, incident.id);
+		expect(log.slice(head).map((e) => e.type)).toEqual(['security.refused']);
+		expect(log.at(-1)?.summary).toContain(reason);
+		expect((await server.api(lead, 'GET', `/api/incidents/${incident.id}`)).json).toMatchObject({ kind, severity: 2 });
+	});
+
+	it('an outage may escalate to a security incident when its status moves to a security phase with it', async () => {
+		const incident = await server.createIncident(lead, { kind: 'outage' });
+		const client = connectClient(server.wsUrl, incident.id, lead.cookie);
+		await client.synced();
+		client.doc.transact(() => {
+			metaMap(client.doc).set('kind', 'security');
+			metaMap(client.doc).set('status', 'detected');
+		});
+		await until(async () => (await server.api(lead, 'GET', `/api/incidents/${incident.id}`)).json.kind === 'security', 5000, 'escalated');
+		expect(client.closes).toEqual([]);
+		client.destroy();
+	});
+
 	it('bad requests name the field and change nothing', async () => {
 		const incident = await server.createIncident(lead, { kind: 'security' });
 		const id = incident.id;
