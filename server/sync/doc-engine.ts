@@ -10,7 +10,7 @@ import { ProtocolError } from '../../src/lib/shared/protocol';
 import type { RoomState } from '../../src/lib/shared/room-state';
 import type { StakeholderView } from '../../src/lib/shared/stakeholder-view';
 import type { EngineReply, EngineRequest } from './doc-engine-protocol';
-import { ForbiddenChangeError, MissingDependencyError, type Judgement } from './staging';
+import { ForbiddenChangeError, IncidentClosedError, MissingDependencyError, type Judgement } from './staging';
 
 /** The worker was stopped (a request overran its budget, or the room is closing). */
 export class EngineStoppedError extends Error {
@@ -103,9 +103,9 @@ export class DocEngine {
 	 * Judges and stages a client's update: null for a repeat, else what it changed. Its budget
 	 * grows by a millisecond per KiB, since honest integration is linear in the update's size.
 	 */
-	judge(update: Uint8Array, actorId: string, trusted = false): Promise<Judgement | null> {
+	judge(update: Uint8Array, actorId: string, options: { trusted?: boolean; closed?: boolean } = {}): Promise<Judgement | null> {
 		const budget = BUDGETS.judgeMs + Math.ceil(update.byteLength / 1024);
-		return this.request({ op: 'judge', update, actorId, trusted }, BUDGETS.queuedMs, budget) as Promise<Judgement | null>;
+		return this.request({ op: 'judge', update, actorId, ...options }, BUDGETS.queuedMs, budget) as Promise<Judgement | null>;
 	}
 
 	/** The committed state moves on by these updates (in log order). */
@@ -199,6 +199,7 @@ export class DocEngine {
 		if (reply.ok) pending.resolve(reply.value);
 		else if (reply.error.kind === 'forbidden') pending.reject(new ForbiddenChangeError(reply.error.message, { cause: reply.error.cause }));
 		else if (reply.error.kind === 'dependency') pending.reject(new MissingDependencyError(reply.error.message));
+		else if (reply.error.kind === 'closed') pending.reject(new IncidentClosedError(reply.error.message));
 		else if (reply.error.kind === 'protocol') pending.reject(new ProtocolError(reply.error.message));
 		else pending.reject(new Error(`document worker: ${reply.error.message}`));
 	}

@@ -13,7 +13,7 @@ import { applyServerChange } from '../../src/lib/shared/doc-schema';
 import { ProtocolError } from '../../src/lib/shared/protocol';
 import { stakeholderView } from '../../src/lib/shared/stakeholder-view';
 import { readRoomState } from '../../src/lib/shared/room-state';
-import { ForbiddenChangeError, MissingDependencyError, Staging, StagingCorruptedError } from './staging';
+import { ForbiddenChangeError, IncidentClosedError, MissingDependencyError, Staging, StagingCorruptedError } from './staging';
 import type { EngineRequest, EngineReply } from './doc-engine-protocol';
 
 if (!parentPort) throw new Error('doc-worker must run in a worker thread');
@@ -53,6 +53,11 @@ function handle(request: EngineRequest): unknown {
 		case 'judge': {
 			try {
 				const judged = staging.apply(request.update, request.actorId, ownerOf, request.trusted ? 'server' : 'client');
+				if (judged && request.closed) {
+					// Archived: staging drops just this update and keeps what is queued ahead of it.
+					rebuild(staged);
+					throw new IncidentClosedError('the incident is closed; changes made after closing were not saved');
+				}
 				if (judged) {
 					staged.push(request.update);
 					for (const clientId of judged.newClientIds) owners.set(clientId, request.actorId);
@@ -119,6 +124,8 @@ port.on('message', (request: EngineRequest) => {
 				? 'forbidden'
 				: e instanceof MissingDependencyError
 					? 'dependency'
+					: e instanceof IncidentClosedError
+						? 'closed'
 					: e instanceof ProtocolError
 						? 'protocol'
 						: 'internal';

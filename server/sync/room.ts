@@ -29,7 +29,7 @@ import type { Connection, ConnectionHandler } from './connection';
 import { DocEngine, EngineStoppedError } from './doc-engine';
 import { RoomGuard } from './room-guard';
 import { RoomPresence } from './room-presence';
-import { ForbiddenChangeError, MissingDependencyError, type Judgement } from './staging';
+import { ForbiddenChangeError, IncidentClosedError, MissingDependencyError, type Judgement } from './staging';
 
 export { ForbiddenChangeError };
 
@@ -375,14 +375,13 @@ export class Room implements ConnectionHandler {
 		let judged: Judgement | null;
 		try {
 			if (this.brokenFlag) throw new EngineStoppedError('the room is reloading', false);
-			judged = await this.engine.judge(update, actor.id, conn === null);
-			if (judged && conn && this.closedFlag) {
-				// Archived: nothing new from a client gets in. Staging drops what it just took.
-				await this.engine.rebuild([]);
-				conn.close(CLOSE_CODES.INCIDENT_CLOSED, 'the incident is closed; changes made after closing were not saved');
+			// Archived: nothing new from a client gets in (a repeat of what it has is fine).
+			judged = await this.engine.judge(update, actor.id, { trusted: conn === null, closed: conn !== null && this.closedFlag });
+		} catch (error) {
+			if (conn && error instanceof IncidentClosedError) {
+				conn.close(CLOSE_CODES.INCIDENT_CLOSED, error.message);
 				return null;
 			}
-		} catch (error) {
 			if (conn && error instanceof MissingDependencyError && this.wait(conn, update)) return null;
 			if (conn) {
 				if (error instanceof EngineStoppedError && error.overran) this.guard.tooCostly(conn);
@@ -428,8 +427,13 @@ export class Room implements ConnectionHandler {
 			const update = conn.waiting[0];
 			let judged: Judgement | null;
 			try {
-				judged = await this.engine.judge(update, actor.id);
+				judged = await this.engine.judge(update, actor.id, { closed: this.closedFlag });
 			} catch (error) {
+				if (error instanceof IncidentClosedError) {
+					conn.waiting.length = 0;
+					conn.close(CLOSE_CODES.INCIDENT_CLOSED, error.message);
+					return;
+				}
 				if (error instanceof MissingDependencyError && Date.now() - conn.waitingSince <= (this.deps.waitingMs ?? WAITING_MS)) return;
 				conn.waiting.length = 0;
 				if (error instanceof EngineStoppedError && error.overran) this.guard.tooCostly(conn);

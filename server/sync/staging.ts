@@ -20,6 +20,11 @@ export class ForbiddenChangeError extends Error {
 	applied = false;
 }
 
+/** A new change for a closed (archived) incident: refused, and staging holds none of it. */
+export class IncidentClosedError extends Error {
+	override name = 'IncidentClosedError';
+}
+
 /**
  * An update that depends on content the server does not have (a gap in a client's clocks, a
  * reference to an unknown item, a deletion of unknown content). Yjs would hold it "pending";

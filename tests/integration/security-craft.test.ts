@@ -299,12 +299,15 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 	});
 
 	it.each([
-		['turning a security incident into an outage', 'security', (m: Y.Map<unknown>) => (m.set('kind', 'outage'), m.set('status', 'investigating')), 'cannot be turned into an outage'],
-		['an unknown kind', 'outage', (m: Y.Map<unknown>) => m.set('kind', 'bogus'), 'kind "bogus"'],
-		['a kind change that leaves the old kind\'s phase', 'outage', (m: Y.Map<unknown>) => m.set('kind', 'security'), 'is not a phase of a security incident'],
-		['severity 0', 'outage', (m: Y.Map<unknown>) => m.set('severity', 0), 'severity 0'],
-		['a 10,000-character title', 'outage', (m: Y.Map<unknown>) => m.set('title', 'x'.repeat(10_000)), 'the title must be'],
-		['an empty title', 'outage', (m: Y.Map<unknown>) => m.set('title', '  '), 'the title must be']
+		['turning a security incident into an outage', 'security', (m: Y.Map<unknown>): void => {
+			m.set('kind', 'outage');
+			m.set('status', 'investigating');
+		}, 'cannot be turned into an outage'],
+		['an unknown kind', 'outage', (m: Y.Map<unknown>): void => void m.set('kind', 'bogus'), 'kind "bogus"'],
+		['a kind change that leaves the old kind\'s phase', 'outage', (m: Y.Map<unknown>): void => void m.set('kind', 'security'), 'is not a phase of a security incident'],
+		['severity 0', 'outage', (m: Y.Map<unknown>): void => void m.set('severity', 0), 'severity 0'],
+		['a 10,000-character title', 'outage', (m: Y.Map<unknown>): void => void m.set('title', 'x'.repeat(10_000)), 'the title must be'],
+		['an empty title', 'outage', (m: Y.Map<unknown>): void => void m.set('title', '  '), 'the title must be']
 	] as const)('refuses %s from a client, and the header keeps its value', async (_what, kind, write, reason) => {
 		const incident = await server.createIncident(lead, { kind });
 		const client = connectClient(server.wsUrl, incident.id, lead.cookie);
