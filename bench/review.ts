@@ -72,12 +72,12 @@ async function measure(engine: BenchEngine) {
 		const middle = Math.floor(head / 2) + 500;
 		const full = await median(async () => {
 			const start = performance.now();
-			await stateAt(log, plain.id, middle, head);
+			await stateAt(log, plain.id, middle);
 			return performance.now() - start;
 		});
 		const fromSnapshot = await median(async () => {
 			const start = performance.now();
-			await stateAt(log, snapshotted.id, middle, head);
+			await stateAt(log, snapshotted.id, middle);
 			return performance.now() - start;
 		});
 

@@ -20,6 +20,9 @@ import { CheckpointPublisher } from './log/checkpoint-publisher';
 import { keyIdOf } from './log/log-chain.mjs';
 import { LogStore } from './log/log-store';
 import { IncidentVerifier } from './log/incident-verifier';
+import { IntegrityChecks } from './review/integrity-checks';
+import { Replayer } from './review/replayer';
+import { WorkLimiter } from './review/work-limiter';
 import { keyFileTooOpen, loadOrCreateSigningKey, readPinnedKey, SigningKeyError, trustedPublicKey, type Signer } from './log/signing-key';
 import { consoleLogger, type Logger } from './logger';
 import { OpenConnections } from './sync/open-connections';
@@ -104,6 +107,8 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 	const share = new ShareHub(rooms, logger);
 	const connections = new OpenConnections();
 	const setupToken = new SetupToken();
+	/** Costly reads of the record (replays, verification for readers) share two slots. */
+	const reviewWork = new WorkLimiter();
 	const sync = new SyncServer({
 		sessions,
 		tokens,
@@ -124,13 +129,14 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 		members,
 		templates: new TemplateStore(database.db),
 		search: new SearchIndex(database),
+		replayer: new Replayer(log, reviewWork),
+		integrity: new IntegrityChecks(verifier, log, reviewWork),
 		incidentLock: new IncidentLock(),
 		links,
 		share,
 		log,
 		rooms,
 		connections,
-		verifier,
 		signer,
 		setupToken,
 		logger,

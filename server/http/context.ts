@@ -10,10 +10,11 @@ import type { IncidentStore } from '../incidents/incident-store';
 import type { IncidentLock } from '../incidents/incident-lock';
 import type { MemberStore } from '../incidents/member-store';
 import type { TemplateStore } from '../incidents/template-store';
+import type { IntegrityChecks } from '../review/integrity-checks';
+import type { Replayer } from '../review/replayer';
 import type { SearchIndex } from '../review/search-index';
 import type { LinkStore } from '../share/link-store';
 import type { ShareHub } from '../share/share-hub';
-import type { IncidentVerifier } from '../log/incident-verifier';
 import type { LogStore } from '../log/log-store';
 import type { Signer } from '../log/signing-key';
 import type { Logger } from '../logger';
@@ -30,6 +31,10 @@ export interface AppDeps {
 	members: MemberStore;
 	templates: TemplateStore;
 	search: SearchIndex;
+	/** Rooms as they were at a seq (bounded work, cached). */
+	replayer: Replayer;
+	/** Chain verification for readers: bounded work, recent reports shared. */
+	integrity: IntegrityChecks;
 	/** One record-changing command at a time per incident. */
 	incidentLock: IncidentLock;
 	links: LinkStore;
@@ -37,7 +42,6 @@ export interface AppDeps {
 	log: LogStore;
 	rooms: RoomRegistry;
 	connections: OpenConnections;
-	verifier: IncidentVerifier;
 	signer: Signer;
 	setupToken: SetupToken;
 	logger: Logger;

@@ -50,7 +50,8 @@ export function invalid(error: z.ZodError): ApiError {
 export function queryInt(c: Context, name: string, fallback: number, min: number, max: number): number {
 	const raw = c.req.query(name);
 	if (raw === undefined || raw === '') return fallback;
-	const n = Number(raw);
+	// Digits only: Number() would also take "0x2", "1e1" and " 2".
+	const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
 	if (!Number.isInteger(n) || n < min || n > max) {
 		throw new ApiError(400, 'invalid_field', `${name}: must be a whole number from ${min} to ${max}`);
 	}

@@ -11,7 +11,6 @@ import { MAX_TITLE_LENGTH } from '../../src/lib/shared/limits';
 import { foldRecords } from '../../src/lib/shared/records';
 import { commandItem } from '../log/command-item';
 import { postmortemMarkdown, timelineCsv, type ExportInput } from '../review/exports';
-import { stateAt } from '../review/replay';
 import { MAX_QUERY_CHARS } from '../review/search-index';
 import { ApiError } from './api-error';
 import type { AppDeps, AppEnv } from './context';
@@ -51,11 +50,11 @@ export function reviewRoutes(deps: AppDeps): Hono<AppEnv> {
 
 	async function exportInput(incident: Incident): Promise<ExportInput> {
 		const room = await deps.rooms.get(incident.id);
-		const [state, recordEvents, provenance, report] = await Promise.all([
+		const [state, recordEvents, provenance, { report }] = await Promise.all([
 			room.roomState(),
 			deps.log.recordEvents(incident.id),
 			deps.log.provenance(incident.id),
-			deps.verifier.verify(incident.id)
+			deps.integrity.recent(incident.id)
 		]);
 		return {
 			incident,
@@ -105,7 +104,12 @@ export function reviewRoutes(deps: AppDeps): Hono<AppEnv> {
 				});
 				return { rows: [row], actor: who, result: { state, at: row.at } };
 			});
-			await deps.search.index(incident.id, closed.state, closed.at);
+			try {
+				await deps.search.index(incident.id, closed.state, closed.at);
+			} catch (error) {
+				// The incident is closed and its record is whole; only finding it by search is lost.
+				deps.logger.error('search indexing failed after close', { incidentId: incident.id, error: String(error) });
+			}
 			const checkpoint = await deps.log.lastCheckpoint(incident.id);
 			deps.logger.info('incident closed', { incidentId: incident.id, by: actor.id });
 			return c.json({ incident: await deps.incidents.get(incident.id), checkpoint });
@@ -137,7 +141,7 @@ export function reviewRoutes(deps: AppDeps): Hono<AppEnv> {
 		const headSeq = (await deps.log.headSeq(incident.id)) ?? incident.headSeq;
 		const seq = queryInt(c, 'seq', headSeq, 1, MAX_SEQ);
 		if (seq > headSeq) throw new ApiError(400, 'invalid_field', `seq: the log ends at ${headSeq}`);
-		return c.json(await stateAt(deps.log, incident.id, seq, headSeq));
+		return c.body(await deps.replayer.json(incident.id, seq, headSeq), 200, { 'Content-Type': 'application/json; charset=utf-8' });
 	});
 
 	app.get('/incidents/:id/postmortem.md', async (c) => {

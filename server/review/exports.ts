@@ -32,7 +32,10 @@ function when(entry: EntryView): string {
 
 /** Markdown text with the characters that would start markup or break a table escaped. */
 function md(text: string): string {
-	return text.replace(/\r?\n/g, ' ').replace(/([\\`*_[\]<>|#])/g, '\\$1');
+	return text
+		.replace(/\r\n?|[\n\u2028\u2029]/g, ' ')
+		.trimStart()
+		.replace(/([\\`*_[\]<>|#])/g, '\\$1');
 }
 
 export function ordered(input: Pick<ExportInput, 'state' | 'provenance'>): EntryView[] {
@@ -153,25 +156,31 @@ export const CSV_COLUMNS = [
 export function timelineCsv(input: Pick<ExportInput, 'state' | 'provenance'>): string {
 	const rows = ordered(input).map((entry) => {
 		const p = input.provenance.entries[entry.id];
-		return [
+		const cells = [
 			entry.occurredAt,
 			entry.occurredUntil ?? '',
 			entry.precision,
 			entry.occurredOffset,
 			entry.lane,
 			entry.milestone ?? '',
-			neutralize(entry.text),
+			entry.text,
 			entry.shared ? 'yes' : 'no',
-			neutralize(p?.addedBy?.name ?? ''),
+			p?.addedBy?.name ?? '',
 			p?.addedAt ?? '',
-			p?.addedSeq ?? '',
-			neutralize(entry.annotations.map((a) => a.text).join(' | '))
+			p?.addedSeq === undefined ? '' : String(p.addedSeq),
+			entry.annotations.map((a) => a.text).join(' | ')
 		];
+		// Every cell, not only the free-text ones: a value that reached the document some other
+		// way must not become a formula either.
+		return cells.map(neutralize);
 	});
 	return stringify([[...CSV_COLUMNS], ...rows], { quoted_string: true });
 }
 
-/** A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with '. */
+/**
+ * A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with '. A time's
+ * offset ("+05:30") starts with + too; it is prefixed like the rest and reads the same.
+ */
 function neutralize(text: string): string {
 	return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }

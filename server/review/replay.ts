@@ -14,12 +14,11 @@ export interface StateAt {
 	seq: number;
 	/** When the server received row `seq`. */
 	at: string;
-	headSeq: number;
 	state: RoomState;
 	records: IncidentRecords;
 }
 
-export async function stateAt(log: LogStore, incidentId: string, seq: number, headSeq: number): Promise<StateAt> {
+export async function stateAt(log: LogStore, incidentId: string, seq: number): Promise<StateAt> {
 	const snapshot = await log.latestSnapshot(incidentId, seq);
 	const [rows, recordEvents, [row]] = await Promise.all([
 		log.updatesAfter(incidentId, snapshot?.seq ?? 0, seq),
@@ -34,7 +33,7 @@ export async function stateAt(log: LogStore, incidentId: string, seq: number, he
 			[]
 		);
 		const state = await engine.roomState();
-		return { seq, at: (row as LogEvent).at, headSeq, state, records: foldRecords(recordEvents) };
+		return { seq, at: (row as LogEvent).at, state, records: foldRecords(recordEvents) };
 	} finally {
 		engine.destroy();
 	}

@@ -244,6 +244,11 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		expect(reopened.json.incident).toMatchObject({ closedAt: null, status: 'recovered' });
 		expect((await logOf(server, lead, id)).find((e) => e.type === 'incident.reopened')?.changes[0]).toMatchObject({ reason: 'new indicator of compromise found' });
 		expect((await server.api(second, 'GET', `/api/search?q=${encodeURIComponent('session cookie')}`)).json.results).toEqual([]);
+
+		// The room at a seq never changes; the head it is read against does.
+		const again = await server.api(lead, 'GET', `/api/incidents/${id}/state?seq=${middle.seq}`);
+		expect(again.json).toMatchObject({ seq: middle.seq, at: replay.json.at, state: replay.json.state, records: replay.json.records });
+		expect(again.json.headSeq).toBeGreaterThan(replay.json.headSeq);
 	});
 
 	it('an outage closes with its own gates: impact summary, cause, follow-ups with owners', async () => {
@@ -360,7 +365,64 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		expect((await logOf(server, lead, id)).length).toBe(before);
 		expect((await server.api(outsider, 'GET', `/api/incidents/${id}/state?seq=1`)).status).toBe(404);
 		expect((await server.api(lead, 'GET', `/api/incidents/${id}/state?seq=999`)).status).toBe(400);
+		for (const seq of ['0x1', '1e0', ' 1', '1.0', '-1']) {
+			const res = await server.api(lead, 'GET', `/api/incidents/${id}/state?seq=${encodeURIComponent(seq)}`);
+			expect(res.status, seq).toBe(400);
+			expect(res.json.error.message).toContain('seq: must be a whole number');
+		}
 		expect((await server.api(lead, 'GET', '/api/search?q=')).status).toBe(400);
+	});
+
+	it('hostile text and crafted fields cannot turn the exports into markup or formulas; a very long incident still closes and is found', async () => {
+		const incident = await server.createIncident(lead, { title: 'Queue backlog', kind: 'outage', severity: 2 });
+		const id = incident.id;
+		const client = connectClient(server.wsUrl, id, lead.cookie);
+		await client.synced();
+		const at = '2026-02-01T10:00:00.000Z';
+		const entry = (key: string, text: string, occurredOffset = 'Z') =>
+			addEntry(client.doc, { id: key, text, occurredAt: at, occurredOffset, precision: 'exact', writtenAt: at });
+		// A client writes the offset field itself; only "Z" or ±hh:mm may come out of it.
+		entry('formula', '=HYPERLINK("http://attacker.example","open")', '=cmd|\' /c calc\'!A0');
+		entry('separator', 'paged the team\u2028# Injected heading\u2029- [x] fake step');
+		// Two million characters of distinct words: more than a tsvector holds (1 MB).
+		for (let part = 0; part < 8; part++) {
+			entry(`long-${part}`, Array.from({ length: 40_000 }, (_, i) => `w${part}x${i}`).join(' '));
+		}
+		client.doc.transact(() => {
+			metaMap(client.doc).set('summary', 'Backlog of the zanzibarqueue consumer.\n## Forged section');
+			metaMap(client.doc).set('cause', 'consumer pool too small');
+		});
+		addFollowUp(client.doc, { id: 'f1', text: 'Autoscale the consumer', owner: 'Platform' });
+		await until(async () => (await server.api(lead, 'GET', `/api/incidents/${id}/close-check`)).json.ready === true, 20_000, 'ready');
+		client.destroy();
+
+		const closed = await server.api(lead, 'POST', `/api/incidents/${id}/close`, {});
+		expect(closed.status).toBe(200);
+		const found = await server.api(lead, 'GET', '/api/search?q=zanzibarqueue');
+		expect(found.json.results.map((r: { incidentId: string }) => r.incidentId)).toEqual([id]);
+		expect(found.json.results[0].snippet).toContain('«zanzibarqueue»');
+
+		const markdown = (await server.api(lead, 'GET', `/api/incidents/${id}/postmortem.md`)).json as string;
+		const lines = markdown.split('\n');
+		// The only headings are the postmortem's own.
+		expect(lines.filter((line) => /^\s*#/.test(line))).toEqual([
+			'# Postmortem: Queue backlog',
+			'## Summary',
+			'## Cause',
+			'## Figures',
+			'## Timeline',
+			'## Roles over time',
+			'## Checklist',
+			'## Follow-up actions'
+		]);
+		expect(markdown).not.toMatch(/[\u2028\u2029]/);
+		expect(markdown).toContain('paged the team \\# Injected heading - \\[x\\] fake step');
+
+		const csv = (await server.api(lead, 'GET', `/api/incidents/${id}/timeline.csv`)).json as string;
+		const formulaRow = csv.split('\n').find((line) => line.includes('HYPERLINK')) as string;
+		expect(formulaRow).toContain('"\'=HYPERLINK(');
+		expect(formulaRow).toContain('"exact","Z","response"');
+		expect(csv).not.toContain('cmd|');
 	});
 
 	it('admins edit checklist templates per kind; new incidents start with the new list', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/lib/shared/changes';
 import { missingGates } from '../../src/lib/shared/close-gates';
 import type { RoomState } from '../../src/lib/shared/room-state';
-import { foldRecords, hasCapture, holderAt, type RecordEvent } from '../../src/lib/shared/records';
+import { foldRecords, hasCapture, holderAt, roleLabel, type RecordEvent } from '../../src/lib/shared/records';
 
 let seq = 0;
 const ann = { id: 'u1', name: 'Ann' };
@@ -62,6 +62,13 @@ describe('records folded from the log', () => {
 		const { evidence: items } = foldRecords([event('2023-01-04T18:05:00Z', evidence('e1', 'Build-Runner-12'))]);
 		expect(hasCapture(items, ' build-runner-12 ')).toBe(true);
 		expect(hasCapture(items, 'build-runner-13')).toBe(false);
+	});
+
+	it("names known roles and shows any other role as written, even one named like an object's own property", () => {
+		expect(roleLabel('commander')).toBe('Incident commander');
+		expect(roleLabel('liaison')).toBe('liaison');
+		expect(roleLabel('constructor')).toBe('constructor');
+		expect(roleLabel('__proto__')).toBe('__proto__');
 	});
 
 	it('closing and reopening toggle the closed record', () => {

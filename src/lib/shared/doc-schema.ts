@@ -266,6 +266,11 @@ export function addAnnotation(
 	return true;
 }
 
+/** A UTC offset as written ("Z", "+05:30"); anything else a client wrote reads as "Z". */
+function offsetOr(value: unknown): string {
+	return typeof value === 'string' && /^(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : 'Z';
+}
+
 export function readEntry(id: string, value: unknown): EntryView | null {
 	if (!(value instanceof Y.Map)) return null;
 	const text = value.get('text');
@@ -280,7 +285,7 @@ export function readEntry(id: string, value: unknown): EntryView | null {
 		id,
 		text: text.toString(),
 		occurredAt,
-		occurredOffset: stringOr(value.get('occurredOffset'), 'Z'),
+		occurredOffset: offsetOr(value.get('occurredOffset')),
 		occurredZone: zoneOrNull(value.get('occurredZone')),
 		precision: (PRECISIONS as readonly unknown[]).includes(precision) ? (precision as Precision) : 'exact',
 		occurredUntil: isIsoInstant(until) && Date.parse(until) > Date.parse(occurredAt) ? until : null,

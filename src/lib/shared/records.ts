@@ -84,7 +84,7 @@ export const ROLE_LABELS: Record<string, string> = {
 };
 
 export function roleLabel(role: string): string {
-	return ROLE_LABELS[role] ?? role;
+	return Object.hasOwn(ROLE_LABELS, role) ? ROLE_LABELS[role] : role;
 }
 
 export function foldRecords(events: Iterable<RecordEvent>): IncidentRecords {
