@@ -4,18 +4,18 @@
  * change lands the room bumps `accessVersion` and MembersPanel calls `load()` again, so two
  * responders editing membership at once both end up with the server's list.
  */
-import { api, ApiRequestError, errorText, type Member, type Person } from './api';
+import { api, type Member, type Person } from './api';
 import type { IncidentRoom } from './incident-room.svelte';
+import { ServerList } from './server-list.svelte';
 
-export class RoomMembers {
+export class RoomMembers extends ServerList {
 	members = $state.raw<Member[] | null>(null);
 	/** Active users, to pick new members from (not loaded for observers, who cannot add). */
 	people = $state.raw<Person[]>([]);
-	error = $state<string | null>(null);
-	busy = $state(false);
-	#generation = 0;
 
-	constructor(private readonly room: IncidentRoom) {}
+	constructor(private readonly room: IncidentRoom) {
+		super();
+	}
 
 	get restricted(): boolean {
 		return this.room.incident?.restricted ?? false;
@@ -31,57 +31,31 @@ export class RoomMembers {
 		return this.people.filter((p) => !inside.has(p.id));
 	}
 
-	async load(): Promise<void> {
-		const generation = ++this.#generation;
-		try {
-			const [{ members }, { people }] = await Promise.all([
-				api.members(this.room.incidentId),
-				this.room.readOnly ? { people: [] } : api.people()
-			]);
-			if (generation !== this.#generation) return;
-			this.members = members;
-			this.people = people;
-		} catch (error) {
-			if (generation === this.#generation) this.#fail(error);
-		}
+	load(): Promise<void> {
+		return this.reload(
+			() => Promise.all([api.members(this.room.incidentId), this.room.readOnly ? { people: [] } : api.people()]),
+			([{ members }, { people }]) => {
+				this.members = members;
+				this.people = people;
+			}
+		);
 	}
 
 	add(userId: string): Promise<boolean> {
-		return this.#change(async () => {
+		return this.change(async () => {
 			this.members = (await api.addMember(this.room.incidentId, userId)).members;
 		});
 	}
 
 	remove(userId: string): Promise<boolean> {
-		return this.#change(async () => {
+		return this.change(async () => {
 			this.members = (await api.removeMember(this.room.incidentId, userId)).members;
 		});
 	}
 
 	setRestricted(restricted: boolean): Promise<boolean> {
-		return this.#change(async () => {
+		return this.change(async () => {
 			this.room.incident = await api.setRestricted(this.room.incidentId, restricted);
 		});
-	}
-
-	/** Runs one change; a load in flight is superseded so it cannot put back the old list. */
-	async #change(action: () => Promise<void>): Promise<boolean> {
-		this.#generation++;
-		this.busy = true;
-		this.error = null;
-		try {
-			await action();
-			return true;
-		} catch (error) {
-			this.#fail(error);
-			return false;
-		} finally {
-			this.busy = false;
-		}
-	}
-
-	#fail(error: unknown): void {
-		if (error instanceof ApiRequestError && error.handled) return;
-		this.error = errorText(error);
 	}
 }
