@@ -262,6 +262,12 @@ test('only an admin reopens an archived incident, with a reason the log keeps', 
 	await adminNotice.getByRole('button', { name: 'Reopen', exact: true }).click();
 	await waitUntilLive(admin);
 	await expect(admin.getByTestId('closed-notice')).toHaveCount(0);
+	// The responder whose socket the close ended finds out (the room looks every 10 s) and rejoins.
+	await expect(page.getByTestId('reopened-notice')).toBeVisible({ timeout: 15_000 });
+	await page.getByTestId('reopened-notice').getByRole('button', { name: 'Rejoin' }).click();
+	await waitUntilLive(page);
+	await expect(page.getByTestId('closed-notice')).toHaveCount(0);
+	await expect(page.getByLabel('What happened')).toBeEnabled();
 	const log = (await (await admin.request.get(`/api/incidents/${id}/log?limit=1000`)).json()) as { events: { type: string; changes: { reason?: string }[] }[] };
 	const reopened = log.events.find((e) => e.type === 'incident.reopened');
 	expect(reopened?.changes[0].reason).toBe('The same alert fired again an hour later');

@@ -8,7 +8,8 @@
  * arrives two ways, whichever is first: the `incident.closed` row, or the socket closing with
  * INCIDENT_CLOSED (4423). Either way the room is an archive from then on: the stock client does
  * not reconnect after 44xx, and the page disables its inputs while `closed` is true. A room opened
- * on an incident that is already closed syncs (reading is allowed) and learns it from the records.
+ * on an incident that is already closed syncs (reading is allowed) and learns it from the records,
+ * and sees a reopen live; a room whose socket was closed polls the records to see one.
  */
 import { CLOSE_CODES } from '$lib/shared/close-codes';
 import type { LogEvent } from '$lib/shared/protocol';
@@ -48,6 +49,8 @@ export class RoomRecords {
 	error = $state<string | null>(null);
 	/** The socket closed with 4423 before the records said so. */
 	#closedBySocket = $state(false);
+	/** Records were loaded after that close (so they are not the ones from before it). */
+	#loadedSinceClose = $state(false);
 	/** The live gate list while the close dialog is open (null when it is not asked for). */
 	check = $state.raw<CloseCheck | null>(null);
 	#lastSeq = 0;
@@ -60,6 +63,7 @@ export class RoomRecords {
 		room.provider.on('connection-close', (event) => {
 			if (event?.code === CLOSE_CODES.INCIDENT_CLOSED) {
 				this.#closedBySocket = true;
+				this.#loadedSinceClose = false;
 				void this.load();
 			}
 		});
@@ -68,6 +72,32 @@ export class RoomRecords {
 	/** Closed: the record is frozen and the room is a read-only archive. */
 	get closed(): boolean {
 		return this.#closedBySocket || this.records.closed !== null || (!this.loaded && this.room.incident?.closedAt != null);
+	}
+
+	/**
+	 * An admin reopened the incident after this room's socket was closed with 4423. The stock
+	 * client does not reconnect after a 44xx close, so the room stays an archive until the person
+	 * rejoins (the page offers it); `pollWhileArchived` is how the room finds out.
+	 */
+	get reopened(): boolean {
+		return this.#closedBySocket && this.#loadedSinceClose && this.records.closed === null;
+	}
+
+	/**
+	 * While the socket is closed for good (4423), nothing arrives live: reload the records every
+	 * `everyMs`, and when the person comes back to the tab, to notice a reopen. Returns the stop
+	 * function (for an effect's cleanup).
+	 */
+	pollWhileArchived(everyMs = 10_000): () => void {
+		const look = () => {
+			if (this.#closedBySocket && !this.reopened) void this.load();
+		};
+		const timer = setInterval(look, everyMs);
+		window.addEventListener('focus', look);
+		return () => {
+			clearInterval(timer);
+			window.removeEventListener('focus', look);
+		};
 	}
 
 	/** May this person change the records now (a writer, in an open incident)? */
@@ -83,6 +113,8 @@ export class RoomRecords {
 			this.records = records;
 			this.loaded = true;
 			this.error = null;
+			// Any load started before the close was superseded (the close handler loads again).
+			if (this.#closedBySocket) this.#loadedSinceClose = true;
 			// A reopen (seen as a fresh load) lifts a close the socket reported.
 			if (records.closed === null && this.#closedBySocket && this.room.connection === 'live') this.#closedBySocket = false;
 		} catch (error) {
