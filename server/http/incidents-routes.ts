@@ -60,6 +60,13 @@ export function incidentsRoutes(deps: AppDeps): Hono<AppEnv> {
 		return c.json({ events, headSeq });
 	});
 
+	/** The rows that set the phase (creation, status changes), for the room's phase clock. */
+	app.get('/incidents/:id/phases', async (c) => {
+		const incident = await visibleIncident(c);
+		const headSeq = (await deps.log.headSeq(incident.id)) ?? incident.headSeq;
+		return c.json({ events: await deps.log.phaseEvents(incident.id), headSeq });
+	});
+
 	app.get('/incidents/:id/verify', async (c) => {
 		requireAdmin(c);
 		const incident = await visibleIncident(c);

@@ -288,6 +288,21 @@ export class LogStore {
 		);
 	}
 
+	/**
+	 * The rows that set the incident's phase: its creation and every status change (a room
+	 * update or the server's own, as at close and reopen), in seq order. The room's phase clock
+	 * reads these instead of paging through a long log of keystrokes.
+	 */
+	phaseEvents(incidentId: string): Promise<LogEvent[]> {
+		return this.selectEvents(
+			and(
+				eq(incidentLog.incidentId, incidentId),
+				sql`(${incidentLog.type} = 'incident.created' or ${incidentLog.changes} @> '[{"type":"field.changed","field":"status"}]'::jsonb)`
+			),
+			'asc'
+		);
+	}
+
 	private async selectEvents(where: SQL | undefined, order: 'asc' | 'desc', limit?: number): Promise<LogEvent[]> {
 		const query = this.db
 			.select({

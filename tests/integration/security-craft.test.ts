@@ -328,6 +328,35 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		expect((await server.api(lead, 'GET', `/api/incidents/${incident.id}`)).json).toMatchObject({ kind, severity: 2 });
 	});
 
+	it('GET /phases gives the rows that set the phase, however long the log of typing between them', async () => {
+		const incident = await server.createIncident(lead, { kind: 'outage' });
+		const client = connectClient(server.wsUrl, incident.id, lead.cookie);
+		await client.synced();
+		metaMap(client.doc).set('status', 'identified');
+		for (let i = 0; i < 30; i++) {
+			addEntry(client.doc, { id: `p${i}`, text: `note ${i}`, occurredAt: new Date().toISOString(), occurredOffset: 'Z', precision: 'exact', writtenAt: new Date().toISOString() });
+		}
+		client.doc.transact(() => {
+			metaMap(client.doc).set('status', 'monitoring');
+			metaMap(client.doc).set('severity', 1);
+		});
+		await until(async () => (await server.api(lead, 'GET', `/api/incidents/${incident.id}`)).json.status === 'monitoring', 5000, 'monitoring');
+		client.destroy();
+		const phases = await server.api(lead, 'GET', `/api/incidents/${incident.id}/phases`);
+		expect(phases.status).toBe(200);
+		const events = phases.json.events as { seq: number; changes: { type: string; field?: string; to?: unknown }[] }[];
+		expect(events.map((e) => e.changes.find((c) => c.type === 'incident.created' || c.field === 'status'))).toMatchObject([
+			{ type: 'incident.created' },
+			{ type: 'field.changed', field: 'status', to: 'identified' },
+			{ type: 'field.changed', field: 'status', to: 'monitoring' }
+		]);
+		// Three rows out of a log of more than thirty.
+		expect(phases.json.headSeq).toBeGreaterThan(30);
+		expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
+		const restricted = await server.createIncident(lead, { kind: 'security' });
+		expect((await server.api(outsider, 'GET', `/api/incidents/${restricted.id}/phases`)).status).toBe(404);
+	});
+
 	it('an outage may escalate to a security incident when its status moves to a security phase with it', async () => {
 		const incident = await server.createIncident(lead, { kind: 'outage' });
 		const client = connectClient(server.wsUrl, incident.id, lead.cookie);

@@ -234,6 +234,8 @@ export const api = {
 		if (range.before !== undefined) query.set('before', String(range.before));
 		return request<LogPage>('GET', `/api/incidents/${encodeURIComponent(id)}/log?${query}`, undefined, options);
 	},
+	phases: (id: string, options?: RequestOptions) =>
+		request<LogPage>('GET', `/api/incidents/${encodeURIComponent(id)}/phases`, undefined, options),
 	provenance: (id: string, options?: RequestOptions) =>
 		request<Provenance>('GET', `/api/incidents/${encodeURIComponent(id)}/provenance`, undefined, options),
 	integrity: (id: string, options?: RequestOptions) =>

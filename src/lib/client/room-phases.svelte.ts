@@ -3,12 +3,11 @@
  * calls `load()` after every sync and `receive()` for every live log event.
  *
  * RoomHistory keeps only the latest LOG_WINDOW rows, and a busy room's typing pushes a status
- * change out of that window within minutes, so this reads the whole log once, in pages, keeping
- * only the rows phases need; after a reconnect it reads on from where it stopped. A live event
- * and a page can carry the same row: rows are kept by seq, so that is harmless.
+ * change out of that window within minutes, so this asks the server for just the rows that set
+ * the phase (`GET /api/incidents/:id/phases`), after every sync; live events add to them. A live
+ * event and a read can carry the same row: rows are kept by seq, so that is harmless.
  */
 import type { LogEvent } from '$lib/shared/protocol';
-import { MAX_LOG_PAGE } from '$lib/shared/limits';
 import { api } from './api';
 import { isPhaseEvent, phasesFromLog, type Phase } from './phase-history';
 
@@ -19,8 +18,6 @@ export class RoomPhases {
 	/** True once the log has been read to its head at least once. */
 	loaded = $state(false);
 	#events = new Map<number, PhaseEvent>();
-	/** The highest seq read through the API. */
-	#readThrough = 0;
 	#loading: Promise<void> | null = null;
 	#cancelled = false;
 
@@ -32,7 +29,7 @@ export class RoomPhases {
 		this.phases = phasesFromLog([...this.#events.values()]);
 	}
 
-	/** Reads the log from where the last read stopped; a call while one runs waits for it. */
+	/** Reads the phase rows; a call while one runs waits for it. */
 	load(): Promise<void> {
 		this.#loading ??= this.#read().finally(() => (this.#loading = null));
 		return this.#loading;
@@ -43,14 +40,9 @@ export class RoomPhases {
 	}
 
 	async #read(): Promise<void> {
-		for (;;) {
-			const page = await api.log(this.incidentId, { after: this.#readThrough, limit: MAX_LOG_PAGE }, { allowUnauthenticated: true });
-			if (this.#cancelled) return;
-			for (const event of page.events) if (isPhaseEvent(event)) this.#keep(event);
-			const last = page.events.at(-1);
-			if (last) this.#readThrough = Math.max(this.#readThrough, last.seq);
-			if (page.events.length < MAX_LOG_PAGE || this.#readThrough >= page.headSeq) break;
-		}
+		const { events } = await api.phases(this.incidentId, { allowUnauthenticated: true });
+		if (this.#cancelled) return;
+		for (const event of events) if (isPhaseEvent(event)) this.#keep(event);
 		this.phases = phasesFromLog([...this.#events.values()]);
 		this.loaded = true;
 	}
