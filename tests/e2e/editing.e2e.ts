@@ -65,6 +65,34 @@ test('a rename by someone else while you edit the title is shown next to your dr
 	await pageB.context().close();
 });
 
+test('two people typing at the same spot in the notes each keep their own words, not letters taken in turns', async ({
+	page: pageA,
+	browser,
+	baseURL,
+	users
+}) => {
+	const path = await openNewIncident(pageA, users.ada, 'Notes at the same spot');
+	const pageB = await openAs(browser, baseURL!, users.grace, path, 'UTC');
+	await waitUntilLive(pageB);
+	const notesA = pageA.getByRole('textbox', { name: 'Notes' });
+	const notesB = pageB.getByRole('textbox', { name: 'Notes' });
+	await notesA.fill('Shift log:');
+	await expect(notesB).toHaveValue('Shift log:');
+	await notesA.press('Control+End');
+	await notesB.press('Control+End');
+	// Both type at the end at once, keystroke by keystroke.
+	await Promise.all([notesA.pressSequentially(' Ada check launchd', { delay: 10 }), notesB.pressSequentially(' Grace ticket 123', { delay: 10 })]);
+	await expect.poll(async () => [await notesA.inputValue(), await notesB.inputValue()]).toEqual([
+		expect.stringContaining(' Ada check launchd'),
+		expect.stringContaining(' Ada check launchd')
+	]);
+	const final = await notesA.inputValue();
+	expect(final).toContain(' Grace ticket 123');
+	await expect(notesB).toHaveValue(final);
+	expect(final.length).toBe('Shift log:'.length + ' Ada check launchd'.length + ' Grace ticket 123'.length);
+	await pageB.context().close();
+});
+
 test('the log folds a run of keystroke edits into one line and names severities SEV1…SEV4', async ({ page, users }) => {
 	const path = await openNewIncident(page, users.ada, 'Busy notes');
 	const incidentId = path.split('/').pop()!;

@@ -13,21 +13,32 @@ import * as Y from 'yjs';
 
 type TextField = HTMLTextAreaElement | HTMLInputElement;
 
-/** The smallest replacement turning `before` into `after`: delete `remove` chars at `index`, insert `insert`. */
-export function textDiff(before: string, after: string): { index: number; remove: number; insert: string } {
+/**
+ * The smallest replacement turning `before` into `after`: delete `remove` chars at `index`, insert
+ * `insert`. With repeated characters more than one replacement is smallest ("a " to "a  " is a
+ * space typed before or after the other); `caret`, where the caret is after the edit, says which:
+ * the change is placed to end at the caret when it can. Without it, a space typed just before a
+ * space someone else had added would be recorded after theirs, and the two typists' letters would
+ * take turns. (Surrogate pairs are never split.)
+ */
+export function textDiff(before: string, after: string, caret?: number | null): { index: number; remove: number; insert: string } {
 	const max = Math.min(before.length, after.length);
+	const sameAtEnd = (n: number) => before.charCodeAt(before.length - 1 - n) === after.charCodeAt(after.length - 1 - n);
 	let prefix = 0;
-	while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
-	// Do not split a surrogate pair.
-	if (prefix > 0 && isHighSurrogate(before.charCodeAt(prefix - 1))) prefix--;
 	let suffix = 0;
-	while (
-		suffix < max - prefix &&
-		before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)
-	) {
-		suffix++;
+	if (caret === undefined || caret === null) {
+		while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+		if (prefix > 0 && isHighSurrogate(before.charCodeAt(prefix - 1))) prefix--;
+		while (suffix < max - prefix && sameAtEnd(suffix)) suffix++;
+		if (suffix > 0 && isLowSurrogate(before.charCodeAt(before.length - suffix))) suffix--;
+	} else {
+		// The end first, up to the caret, so the change ends where the caret is.
+		const suffixCap = Math.max(0, Math.min(max, after.length - caret));
+		while (suffix < suffixCap && sameAtEnd(suffix)) suffix++;
+		if (suffix > 0 && isLowSurrogate(before.charCodeAt(before.length - suffix))) suffix--;
+		while (prefix < max - suffix && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+		if (prefix > 0 && isHighSurrogate(before.charCodeAt(prefix - 1))) prefix--;
 	}
-	if (suffix > 0 && isLowSurrogate(before.charCodeAt(before.length - suffix))) suffix--;
 	return { index: prefix, remove: before.length - prefix - suffix, insert: after.slice(prefix, after.length - suffix) };
 }
 
@@ -50,7 +61,7 @@ export function bindYText(ytext: Y.Text) {
 		el.value = ytext.toString();
 
 		const applyLocal = () => {
-			const diff = textDiff(ytext.toString(), el.value);
+			const diff = textDiff(ytext.toString(), el.value, el.selectionStart === el.selectionEnd ? el.selectionEnd : null);
 			if (diff.remove === 0 && diff.insert === '') return;
 			doc.transact(() => {
 				if (diff.remove > 0) ytext.delete(diff.index, diff.remove);
@@ -75,9 +86,12 @@ export function bindYText(ytext: Y.Text) {
 			if (tr.origin === origin || document.activeElement !== el) return;
 			const start = el.selectionStart ?? 0;
 			const end = el.selectionEnd ?? start;
+			// A caret (and a selection's end) sticks to the character before it, so what someone
+			// else types at the same spot lands after it: two people typing at the end of the notes
+			// each keep their own run of letters instead of taking turns letter by letter.
 			saved = {
-				start: Y.createRelativePositionFromTypeIndex(ytext, start),
-				end: Y.createRelativePositionFromTypeIndex(ytext, end, end === start ? 0 : -1),
+				start: Y.createRelativePositionFromTypeIndex(ytext, start, end === start ? -1 : 0),
+				end: Y.createRelativePositionFromTypeIndex(ytext, end, -1),
 				direction: el.selectionDirection
 			};
 		};
