@@ -153,9 +153,15 @@ test('a breach worked from detection to close: handoff, override, custody, check
 	await expect(page.getByTestId('archive-guard')).toHaveAttribute('data-closed', 'true');
 	await expect(page.getByLabel('What happened')).toBeDisabled();
 	await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'closed');
+	// Calmly: the closer lost nothing and has nothing to reconnect to.
+	await expect(page.getByTestId('connection-status')).toHaveAttribute('data-archived', 'true');
+	await expect(page.getByTestId('connection-status')).toContainText('Archived');
+	await expect(page.getByTestId('connection-status').getByRole('button', { name: 'Reload' })).toHaveCount(0);
 	// Reloaded, the room syncs the archive read-only.
 	await page.reload();
 	await waitUntilLive(page);
+	await expect(page.getByTestId('connection-status')).toContainText('Archived');
+	await expect(page.getByTestId('presence')).not.toContainText('Editing:');
 	await expect(page.getByTestId('closed-notice')).toBeVisible();
 	await expect(page.getByLabel('What happened')).toBeDisabled();
 
@@ -203,7 +209,11 @@ test('an outage closes once its own gates are met, and search finds it afterward
 	await expect(gates.locator('[data-gate="summary"]')).toBeVisible();
 	await expect(gates.locator('[data-gate="cause"]')).toBeVisible();
 	await expect(gates.locator('[data-gate="followUps"]')).toBeVisible();
-	await dialog.getByRole('button', { name: 'Cancel' }).click();
+	// The gate says where the summary is written, and takes you there.
+	await expect(gates.locator('[data-gate="summary"]')).toContainText('Summary for stakeholders');
+	await gates.locator('[data-gate="summary"]').getByRole('button', { name: 'Write it' }).click();
+	await expect(dialog).not.toBeVisible();
+	await expect(page.getByLabel('Summary for stakeholders')).toBeFocused();
 
 	await page.getByLabel('Summary for stakeholders').fill('Degraded service for 24 hours 11 minutes: stale and inconsistent data on github.com.');
 	await page.getByLabel('Summary for stakeholders').press('Enter');

@@ -29,7 +29,7 @@ export function missingGates(kind: IncidentKind, state: RoomState, records: Inci
 	const missing: MissingGate[] = [];
 	const summary = state.meta.summary.trim();
 	if (kind === 'outage') {
-		if (summary === '') missing.push({ gate: 'summary', message: 'an impact summary: who was affected, how, and for how long' });
+		if (summary === '') missing.push({ gate: 'summary', message: 'an impact summary (the "Summary for stakeholders" field): who was affected, how, and for how long' });
 		const cause = state.meta.cause.trim();
 		if (cause === '') missing.push({ gate: 'cause', message: 'the cause, or "unknown" with a follow-up to find it' });
 		if (state.followUps.length === 0) {
@@ -58,6 +58,6 @@ export function missingGates(kind: IncidentKind, state: RoomState, records: Inci
 	if (unsealed.length > 0) {
 		missing.push({ gate: 'evidenceSealed', message: `every evidence item sealed (${unsealed.map((i) => `"${i.what}"`).join(', ')})` });
 	}
-	if (summary === '') missing.push({ gate: 'summary', message: 'a summary of what happened' });
+	if (summary === '') missing.push({ gate: 'summary', message: 'a summary of what happened (the "Summary for stakeholders" field; stakeholder links show it)' });
 	return missing;
 }
