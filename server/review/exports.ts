@@ -156,31 +156,28 @@ export const CSV_COLUMNS = [
 export function timelineCsv(input: Pick<ExportInput, 'state' | 'provenance'>): string {
 	const rows = ordered(input).map((entry) => {
 		const p = input.provenance.entries[entry.id];
-		const cells = [
+		// Free text is neutralized; every other cell is a value readEntry has already checked
+		// (an ISO time, "Z" or ±hh:mm, a known precision, lane or milestone), which cannot hold a
+		// formula and is kept exactly as it is, so scripts reading the CSV get "-07:00", not "'-07:00".
+		return [
 			entry.occurredAt,
 			entry.occurredUntil ?? '',
 			entry.precision,
 			entry.occurredOffset,
 			entry.lane,
 			entry.milestone ?? '',
-			entry.text,
+			neutralize(entry.text),
 			entry.shared ? 'yes' : 'no',
-			p?.addedBy?.name ?? '',
+			neutralize(p?.addedBy?.name ?? ''),
 			p?.addedAt ?? '',
-			p?.addedSeq === undefined ? '' : String(p.addedSeq),
-			entry.annotations.map((a) => a.text).join(' | ')
+			p?.addedSeq ?? '',
+			neutralize(entry.annotations.map((a) => a.text).join(' | '))
 		];
-		// Every cell, not only the free-text ones: a value that reached the document some other
-		// way must not become a formula either.
-		return cells.map(neutralize);
 	});
 	return stringify([[...CSV_COLUMNS], ...rows], { quoted_string: true });
 }
 
-/**
- * A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with '. A time's
- * offset ("+05:30") starts with + too; it is prefixed like the rest and reads the same.
- */
+/** A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with '. */
 function neutralize(text: string): string {
 	return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }

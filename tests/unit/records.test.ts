@@ -64,10 +64,10 @@ describe('records folded from the log', () => {
 		expect(hasCapture(items, 'build-runner-13')).toBe(false);
 	});
 
-	it("names known roles and shows any other role as written, even one named like an object's own property", () => {
+	it("names known roles and shows any other role as written, capitalized, even one named like an object's own property", () => {
 		expect(roleLabel('commander')).toBe('Incident commander');
-		expect(roleLabel('liaison')).toBe('liaison');
-		expect(roleLabel('constructor')).toBe('constructor');
+		expect(roleLabel('forensics lead')).toBe('Forensics lead');
+		expect(roleLabel('constructor')).toBe('Constructor');
 		expect(roleLabel('__proto__')).toBe('__proto__');
 	});
 

@@ -84,7 +84,9 @@ export const ROLE_LABELS: Record<string, string> = {
 };
 
 export function roleLabel(role: string): string {
-	return Object.hasOwn(ROLE_LABELS, role) ? ROLE_LABELS[role] : role;
+	if (Object.hasOwn(ROLE_LABELS, role)) return ROLE_LABELS[role];
+	// Custom roles are stored in lower case ("forensics lead"); shown as a name.
+	return role.charAt(0).toUpperCase() + role.slice(1);
 }
 
 export function foldRecords(events: Iterable<RecordEvent>): IncidentRecords {
