@@ -118,3 +118,20 @@ test('the log folds a run of keystroke edits into one line and names severities 
 		.toBeGreaterThan(1);
 	await expect(lines.filter({ hasText: 'severity: SEV2 → SEV1' })).toHaveCount(1);
 });
+
+test('a pasted line that starts with its time fills When and the text, and is added at that time', async ({ page, users }) => {
+	await openNewIncident(page, users.ada, 'Backfill by paste');
+	await page.getByRole('radio', { name: 'UTC', exact: true }).check();
+	const what = page.getByLabel('What happened');
+	await what.evaluate((el, line) => {
+		const data = new DataTransfer();
+		data.setData('text/plain', line);
+		el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+	}, '2018-10-21 23:07 UTC Engineers lock deployment tooling');
+	await expect(page.getByLabel(/^When/)).toHaveValue('2018-10-21 23:07 UTC');
+	await expect(what).toHaveValue('Engineers lock deployment tooling');
+	await what.press('Enter');
+	const entry = page.getByTestId('entry');
+	await expect(entry.getByTestId('entry-text')).toHaveText('Engineers lock deployment tooling');
+	await expect(entry).toContainText('2018-10-21 23:07');
+});
