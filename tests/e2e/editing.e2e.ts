@@ -135,3 +135,38 @@ test('a pasted line that starts with its time fills When and the text, and is ad
 	await expect(entry.getByTestId('entry-text')).toHaveText('Engineers lock deployment tooling');
 	await expect(entry).toContainText('2018-10-21 23:07');
 });
+
+test('a wrong time is corrected in place and a mistaken entry removed; the log keeps both changes', async ({ page, users }) => {
+	const path = await openNewIncident(page, users.ada, 'Corrections');
+	const id = path.split('/').pop()!;
+	await page.getByRole('radio', { name: 'UTC', exact: true }).check();
+	await page.getByLabel('What happened').fill('Engineers lock deployment tooling');
+	await page.getByLabel('What happened').press('Enter');
+	await page.getByLabel('What happened').fill('Typed into the wrong incident');
+	await page.getByLabel('What happened').press('Enter');
+	const locked = page.getByTestId('entry').filter({ hasText: 'Engineers lock' });
+	await expect(locked.getByTestId('entry-added-by')).toHaveText(users.ada.name);
+
+	await locked.getByRole('button', { name: 'Change time' }).click();
+	const when = locked.getByTestId('entry-retime').getByLabel('When');
+	await expect(when).toBeFocused();
+	await when.fill('2018-10-21 23:07 UTC');
+	await expect(locked.getByTestId('entry-retime')).toContainText('2018-10-21 23:07');
+	await when.press('Enter');
+	await expect(locked).toHaveAttribute('data-occurred-at', '2018-10-21T23:07:00.000Z');
+	await expect(locked.getByRole('button', { name: 'Change time' })).toBeFocused();
+
+	const wrong = page.getByTestId('entry').filter({ hasText: 'wrong incident' });
+	page.once('dialog', (dialog) => void dialog.accept());
+	await wrong.getByRole('button', { name: 'Remove' }).click();
+	await expect(page.getByTestId('entry')).toHaveCount(1);
+
+	await expect
+		.poll(async () => {
+			const log = (await (await page.request.get(`/api/incidents/${id}/log?limit=1000`)).json()) as {
+				events: { actor: { name: string } | null; changes: { type: string; fields?: string[] }[] }[];
+			};
+			return log.events.flatMap((e) => e.changes.filter((c) => c.type === 'entry.removed' || (c.type === 'entry.edited' && c.fields?.includes('occurredAt'))).map((c) => `${c.type} by ${e.actor?.name}`));
+		})
+		.toEqual([`entry.edited by ${users.ada.name}`, `entry.removed by ${users.ada.name}`]);
+});

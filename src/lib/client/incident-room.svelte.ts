@@ -230,6 +230,35 @@ export class IncidentRoom {
 		return id;
 	}
 
+	/**
+	 * Corrects when an entry happened (a row added with the wrong time, or a time learned later),
+	 * in one change: the log records it as the entry's occurredAt (and precision, offset…) edited.
+	 */
+	setEntryTime(entryId: string, occurredAt: OccurredAt): void {
+		if (!this.canEdit) return;
+		const entry = entriesMap(this.doc).get(entryId);
+		if (!(entry instanceof Y.Map)) return;
+		this.doc.transact(() => {
+			const set = (key: string, value: string | null | undefined) => {
+				if (value === null || value === undefined) {
+					if (entry.has(key)) entry.delete(key);
+				} else if (entry.get(key) !== value) entry.set(key, value);
+			};
+			set('occurredAt', occurredAt.iso);
+			set('occurredUntil', occurredAt.until);
+			set('occurredOffset', occurredAt.offset);
+			set('occurredZone', occurredAt.zone);
+			set('precision', occurredAt.precision);
+		});
+	}
+
+	/** Takes an entry off the timeline; the log keeps it, who removed it and when. */
+	removeEntry(entryId: string): void {
+		if (!this.canEdit) return;
+		const entries = entriesMap(this.doc);
+		if (entries.has(entryId)) entries.delete(entryId);
+	}
+
 	/** Moves an entry to the other lane (a response row that turns out to be the attacker's). */
 	setLane(entryId: string, lane: Lane): void {
 		if (!this.canEdit) return;
