@@ -70,7 +70,7 @@ export class IncidentRoom {
 	readonly doc = new Y.Doc();
 	readonly provider: WebsocketProvider;
 	readonly history: RoomHistory;
-	/** The stored log's integrity verdict, checked on open and on demand (not live). */
+	/** The stored log's integrity verdict, checked on open, on demand, and as the log grows. */
 	readonly integrity: RoomIntegrity;
 	/** The status history from the whole log, for the phase clock in the header. */
 	readonly phases: RoomPhases;
@@ -145,6 +145,7 @@ export class IncidentRoom {
 		this.provider.connect();
 		void this.#checkAccess(true);
 		void this.integrity.check();
+		this.integrity.follow(() => this.history.log.at(-1)?.seq ?? 0);
 	}
 
 	/** Observers read; the room also stops taking edits once it can no longer reach the log. */

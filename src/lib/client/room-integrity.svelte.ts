@@ -1,8 +1,9 @@
 /**
  * The room's integrity badge state: the server's verdict on this incident's stored log
  * (`GET /api/incidents/:id/integrity`, the same checks as `vigiles verify`). Checked when the
- * room opens and when the person asks; it is not live, so the badge says when it was checked.
- * Owned by IncidentRoom.
+ * room opens, when the person asks, and every two minutes while the log has grown past what the
+ * last check covered (so "no signed checkpoint yet" does not linger after one was signed); the
+ * badge says when it was checked. Owned by IncidentRoom.
  */
 import { api, errorText, type IntegritySummary } from './api';
 
@@ -14,8 +15,16 @@ export class RoomIntegrity {
 	/** Why the last check could not run (the server's verdict is in `summary`). */
 	error = $state<string | null>(null);
 	#generation = 0;
+	#timer: ReturnType<typeof setInterval> | null = null;
 
 	constructor(private readonly incidentId: string) {}
+
+	/** Re-checks every `everyMs` when the log's newest seq (from `head`) is past the last check. */
+	follow(head: () => number, everyMs = 120_000): void {
+		this.#timer ??= setInterval(() => {
+			if (!this.checking && this.summary !== null && head() > this.summary.headSeq) void this.check();
+		}, everyMs);
+	}
 
 	get state(): IntegrityState {
 		if (this.checking && this.summary === null) return 'checking';
@@ -44,5 +53,7 @@ export class RoomIntegrity {
 	/** Drops any check in flight (the room is closing). */
 	cancel(): void {
 		this.#generation++;
+		if (this.#timer) clearInterval(this.#timer);
+		this.#timer = null;
 	}
 }
