@@ -81,6 +81,11 @@ test('a stakeholder link shows the summary and shared entries live, never intern
 	expect(await stakeholder.content()).not.toContain('Internal');
 
 	// Revoked: the open page says so and shows nothing of the incident any more.
+	// Revoking cannot be undone, so it asks first.
+	page.once('dialog', (dialog) => {
+		expect(dialog.message()).toContain('Revoke the link for Support team?');
+		void dialog.accept();
+	});
 	await panel.getByRole('button', { name: 'Revoke the link for Support team' }).click();
 	await expect(panel.getByTestId('link').filter({ hasText: 'Support team' })).toHaveAttribute('data-state', 'revoked');
 	await expect(stakeholder.getByTestId('share-ended')).toContainText('This link was revoked.');
