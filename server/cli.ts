@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, databaseConfig, serverConfig, trustConfig, type ConfigFlags } from './config';
 import { IncidentStore } from './incidents/incident-store';
@@ -31,12 +32,14 @@ Commands:
   verify <incidentId | --all> [--data DIR] [--public-key PEM-or-file]
                         Check the log's chain and signed checkpoints; prints a JSON report and
                         exits 1 naming the first bad seq.
-  export <incidentId> --out DIR [--data DIR]
+  export <incidentId> --out DIR [--force] [--data DIR]
                         Write an offline-verifiable bundle (manifest, events, checkpoints,
-                        public key, verify.mjs) into DIR.
+                        public key, verify.mjs) into DIR; an existing bundle there is kept
+                        unless --force.
+  list [--data DIR]     The incidents, newest first: id, kind, severity, status, title.
 
-Database: DATABASE_URL selects a Postgres server; otherwise the embedded database lives in
---data DIR, VIGILES_DATA_DIR, or ./.vigiles (./.vigiles-demo for demo).
+Database: --database-url URL or DATABASE_URL selects a Postgres server; otherwise the embedded
+database lives in --data DIR, VIGILES_DATA_DIR, or ./.vigiles (./.vigiles-demo for demo).
 Keys: the checkpoint signing key is --signing-key FILE / VIGILES_SIGNING_KEY_FILE (default
 DATA_DIR/signing-key.pem); pin its public key with --public-key / VIGILES_PUBLIC_KEY.`;
 
@@ -63,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
 			return verifyCommand(rest);
 		case 'export':
 			return exportCommand(rest);
+		case 'list':
+			return listCommand(rest);
 		case 'user':
 			if (rest[0] === 'create') return userCreateCommand(rest.slice(1));
 			throw new UsageError(`unknown user command "${rest[0] ?? ''}"; try "vigiles user create"`);
@@ -125,10 +130,14 @@ async function verifyCommand(args: string[]): Promise<number> {
 }
 
 async function exportCommand(args: string[]): Promise<number> {
-	const { values, positionals } = parseWithPositionals(args, { out: { type: 'string' } }, 1);
-	const flags = values as ConfigFlags & { out?: string };
+	const { values, positionals } = parseWithPositionals(args, { out: { type: 'string' }, force: { type: 'boolean' } }, 1);
+	const flags = values as ConfigFlags & { out?: string; force?: boolean };
 	if (positionals.length === 0) throw new UsageError('name the incident to export');
 	if (!flags.out) throw new UsageError('--out DIR is required');
+	if (!flags.force && fs.existsSync(path.join(flags.out, 'manifest.json'))) {
+		console.error(`vigiles: ${path.resolve(flags.out)} already holds an export; choose another folder, or pass --force to replace it`);
+		return 1;
+	}
 	const config = databaseConfig(flags);
 	const trusted = trustedPublicKey(trustConfig(flags, config.dataDir));
 	const database = await openDatabase(config);
@@ -141,6 +150,22 @@ async function exportCommand(args: string[]): Promise<number> {
 		const files = await buildBundle(database, incident, trusted.key);
 		writeBundle(flags.out, files);
 		console.log(`exported incident ${incident.id} (${incident.headSeq} rows) to ${path.resolve(flags.out)}; check it with: cd ${flags.out} && node verify.mjs`);
+		return 0;
+	} finally {
+		await database.close();
+	}
+}
+
+async function listCommand(args: string[]): Promise<number> {
+	const flags = parse(args, {}) as ConfigFlags;
+	const database = await openDatabase(databaseConfig(flags));
+	try {
+		const incidents = await new IncidentStore(database.db).listAll();
+		if (incidents.length === 0) console.log('no incidents yet');
+		for (const i of incidents) {
+			const status = i.closedAt ? 'closed' : i.status;
+			console.log([i.id, i.kind.padEnd(8), `SEV${i.severity}`, status.padEnd(12), i.title].join('  '));
+		}
 		return 0;
 	} finally {
 		await database.close();

@@ -131,6 +131,17 @@ describe.each(engines())('export bundle and verify on %s', (engine) => {
 		expect(exported.code).toBe(0);
 		expect(runVerifyMjs(out).report).toMatchObject({ ok: true, headSeq: 8, unprotectedTail: null });
 
+		// An existing bundle is not overwritten unless asked.
+		const again = await runCli(['export', incidentId, '--out', out, ...args, ...keyArgs], { env });
+		expect(again.code).toBe(1);
+		expect(again.stderr).toContain('already holds an export');
+		expect((await runCli(['export', incidentId, '--out', out, '--force', ...args, ...keyArgs], { env })).code).toBe(0);
+
+		// list names the incident, so its id can be found without a browser.
+		const listed = await runCli(['list', ...args], { env });
+		expect(listed.code).toBe(0);
+		expect(listed.stdout).toMatch(new RegExp(`^${incidentId}\\s+\\S+\\s+SEV\\d`, 'm'));
+
 		const good = await runCli(['verify', incidentId, ...args, ...keyArgs], { env });
 		expect(good.code).toBe(0);
 		expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, headSeq: 8 });
