@@ -32,6 +32,17 @@ describe('parseOccurredAt', () => {
 		expect(parse(input)).toEqual({ iso, offset, precision, ...(input.includes('America/') ? { zone: 'America/New_York' } : {}) });
 	});
 
+	it('reads common zone abbreviations as their fixed offsets, and refuses ambiguous ones with the way out', () => {
+		const now = new Date('2026-12-04T09:00:00Z');
+		const read = (text: string) => parseOccurredAt(text, now, 'UTC');
+		expect(read('2018-10-21 15:52 PDT')).toMatchObject({ ok: true, value: { iso: '2018-10-21T22:52:00.000Z', offset: '-07:00', precision: 'minute' } });
+		expect(read('2023-01-04 19:30 CET')).toMatchObject({ ok: true, value: { iso: '2023-01-04T18:30:00.000Z', offset: '+01:00' } });
+		expect(read('2022-12-16 PST')).toMatchObject({ ok: true, value: { iso: '2022-12-16T08:00:00.000Z', precision: 'day' } });
+		const ist = read('10:00 IST');
+		expect(ist.ok).toBe(false);
+		expect(ist.ok ? '' : ist.error).toContain('10:00 +05:30');
+	});
+
 	it('reads a time without a zone in the default zone', () => {
 		expect(parse('2018-10-21 22:52', 'Europe/Berlin')).toEqual({
 			iso: '2018-10-21T20:52:00.000Z',

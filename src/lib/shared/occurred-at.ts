@@ -6,6 +6,7 @@
  * Accepted, with or without seconds and with `T` or a space between date and time:
  *   2018-10-21T22:52:00Z   2018-10-21 22:52 UTC   2018-10-21 22:52+02:00   2018-10-21 22:52 +0200
  *   2018-10-21 22:52 Europe/Berlin   2018-10-21 (a day)   22:52 (today)   Sun, 21 Oct 2018 22:52:00 GMT
+ *   14:03 PDT (common zone abbreviations, as fixed offsets)
  * A time without an offset or zone is read in `defaultZone` (the viewer's zone, or UTC if chosen).
  * A time of day without a date is today, or yesterday when today's would be more than
  * FUTURE_SLACK_MS ahead: at 03:10, "23:50" means last night, not tonight.
@@ -31,6 +32,35 @@ export interface OccurredAt {
 export type OccurredAtResult = { ok: true; value: OccurredAt } | { ok: false; error: string };
 
 const ZONE_SUFFIX = /\s+(UTC|GMT|Z)$/i;
+/**
+ * Zone abbreviations as they appear in chat, pager and status-page messages ("14:03 PDT"), each
+ * read as the fixed offset it names. Ambiguous ones (IST: India, Ireland or Israel) are left
+ * out; the preview shows the result in UTC, so a misreading is seen before Enter.
+ */
+const ABBREVIATIONS: Record<string, string> = {
+	HST: '-10:00',
+	AKST: '-09:00',
+	AKDT: '-08:00',
+	PST: '-08:00',
+	PDT: '-07:00',
+	MST: '-07:00',
+	MDT: '-06:00',
+	CST: '-06:00',
+	CDT: '-05:00',
+	EST: '-05:00',
+	EDT: '-04:00',
+	WET: '+00:00',
+	WEST: '+01:00',
+	BST: '+01:00',
+	CET: '+01:00',
+	CEST: '+02:00',
+	EET: '+02:00',
+	EEST: '+03:00',
+	JST: '+09:00',
+	AEST: '+10:00',
+	AEDT: '+11:00'
+};
+const ABBREVIATION_SUFFIX = /\s+([A-Z]{3,4})$/;
 const NUMERIC_OFFSET = /\s*([+-])(\d{2}):?(\d{2})$/;
 const IANA_SUFFIX = /\s+([A-Za-z]+\/[A-Za-z_+-]+(?:\/[A-Za-z_+-]+)?)$/;
 /** How far ahead of now a time may be before it is taken as a mistake (clock skew, a typo). */
@@ -95,6 +125,7 @@ function parseInstant(input: string, now: Date, defaultZone: string): OccurredAt
 	const named = ZONE_SUFFIX.exec(rest);
 	const numeric = NUMERIC_OFFSET.exec(rest);
 	const iana = IANA_SUFFIX.exec(rest);
+	const abbreviation = ABBREVIATION_SUFFIX.exec(rest);
 	if (named) {
 		zone = 'UTC';
 		zoneGiven = true;
@@ -107,6 +138,15 @@ function parseInstant(input: string, now: Date, defaultZone: string): OccurredAt
 		zone = `UTC${numeric[1]}${numeric[2]}:${numeric[3]}`;
 		zoneGiven = true;
 		rest = rest.slice(0, numeric.index);
+	} else if (abbreviation && Object.hasOwn(ABBREVIATIONS, abbreviation[1])) {
+		zone = `UTC${ABBREVIATIONS[abbreviation[1]]}`;
+		zoneGiven = true;
+		rest = rest.slice(0, abbreviation.index);
+	} else if (abbreviation && /\d$/.test(rest.slice(0, abbreviation.index))) {
+		return {
+			ok: false,
+			error: `"${abbreviation[1]}" is not a zone abbreviation Vigiles reads (some mean more than one zone); write the offset, e.g. ${rest.slice(0, abbreviation.index).trim()} +05:30, or a zone name such as Asia/Kolkata`
+		};
 	} else if (iana) {
 		zone = iana[1];
 		zoneGiven = true;
