@@ -131,6 +131,7 @@ export function reviewRoutes(deps: AppDeps): Hono<AppEnv> {
 			const room = await deps.rooms.get(incident.id);
 			await room.reopen(commandItem(actor.id, { type: 'incident.reopened', reason: body.reason, status }), { id: actor.id, name: actor.name }, status);
 			await deps.search.remove(incident.id);
+			deps.logger.info('incident reopened', { incidentId: incident.id, by: actor.id, status });
 			return c.json({ incident: await deps.incidents.get(incident.id) });
 		});
 	});

@@ -1,7 +1,7 @@
 /**
- * On a phone (390 px wide) nothing in the room, the incident list or the review may be wider than
- * the screen: a responder paged at night opens Vigiles on the phone first, and sideways
- * scrolling hides the add box, the checklist and the entry actions.
+ * Pages a responder reaches first, often on a phone: at 390 px wide nothing in the room, the
+ * incident list or the review may be wider than the screen (sideways scrolling hides the add
+ * box, the checklist and the entry actions), and a mistyped address is not a dead end.
  */
 import type { Page } from '@playwright/test';
 import { expect, signIn, test, typeEntry, waitUntilLive } from './fixtures';
@@ -34,4 +34,13 @@ test('the room, the incident list and the review fit a phone screen', async ({ p
 	await page.goto(`/incidents/${id}/review`);
 	await expect(page.getByTestId('review-integrity')).toBeVisible();
 	expect(await overflow(page), 'the review is no wider than the screen').toBeLessThanOrEqual(0);
+});
+
+test('a mistyped address says there is no such page and offers the way back', async ({ page, users }) => {
+	await signIn(page, users.ada, /\/$/);
+	await page.goto('/users');
+	await expect(page.getByRole('heading', { name: 'There is no such page' })).toBeVisible();
+	await expect(page.getByText('/users')).toBeVisible();
+	await page.getByRole('link', { name: 'Incidents' }).click();
+	await expect(page).toHaveURL(/\/$/);
 });
