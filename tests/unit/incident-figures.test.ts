@@ -53,3 +53,10 @@ describe('incident figures', () => {
 		expect(i2).toMatchObject({ occurredAt: '2022-12-16T00:00:00.000Z', occurredUntil: '2022-12-20T00:00:00.000Z', lane: 'intrusion' });
 	});
 });
+
+describe('formatDuration between ends known to the day', () => {
+	it('says "under a day" rather than "~0 d", and counts whole days otherwise', () => {
+		expect(formatDuration(10 * 3_600_000, 'day')).toBe('under a day');
+		expect(formatDuration(13 * 86_400_000, 'day')).toBe('~13 d');
+	});
+});

@@ -67,7 +67,11 @@ export function incidentFigures(kind: IncidentKind, entries: EntryView[]): Figur
  */
 export function formatDuration(ms: number, precision: Precision | null = 'exact'): string {
 	const approx = precision === 'day' || precision === 'hour' ? '~' : '';
-	if (precision === 'day') return `${approx}${Math.round(ms / 86_400_000)} d`;
+	if (precision === 'day') {
+		const days = Math.round(ms / 86_400_000);
+		// "~0 d" reads as nothing; between ends known to the day it is "under a day".
+		return days === 0 ? 'under a day' : `${approx}${days} d`;
+	}
 	const minutes = Math.round(ms / 60_000);
 	const days = minutes >= 2880 ? Math.floor(minutes / 1440) : 0;
 	const hours = Math.floor((minutes - days * 1440) / 60);
