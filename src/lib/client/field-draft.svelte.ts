@@ -1,6 +1,6 @@
 /**
- * A document field while someone edits it, for RoomHeader (the title) and SummaryField (the
- * stakeholder summary). The field becomes one document change when saved (Enter, or leaving
+ * A document field while someone edits it, for RoomHeader (the title) and DraftTextField (the
+ * stakeholder summary, the cause). The field becomes one document change when saved (Enter, or leaving
  * the field), not one per keystroke, so until then the person holds a draft nobody else sees.
  *
  * The draft remembers the value it started from. If the room's value moves away from that while
@@ -55,6 +55,20 @@ export class FieldDraft {
 	}
 
 	/** Leaving the field saves, unless that would overwrite a value someone else just set. */
+	/**
+	 * The keys every draft field shares: Enter saves, Esc undoes an unsaved draft. With
+	 * `newlines`, Shift+Enter is left to the field to start a new line.
+	 */
+	keydown(event: KeyboardEvent, newlines = false): void {
+		if (event.key === 'Enter' && !(newlines && event.shiftKey) && !event.isComposing) {
+			event.preventDefault();
+			this.save();
+		} else if (event.key === 'Escape' && this.dirty) {
+			event.preventDefault();
+			this.undo();
+		}
+	}
+
 	leave(): void {
 		if (!this.conflict) this.save();
 	}
