@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { MAX_JSON_BODY_BYTES } from '../../src/lib/shared/limits';
 import { ApiError } from './api-error';
+import { EngineStoppedError } from '../sync/doc-engine';
 import { authRoutes } from './auth-routes';
 import type { AppDeps, AppEnv } from './context';
 import { incidentsRoutes } from './incidents-routes';
@@ -81,6 +82,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
 	app.onError((error, c) => {
 		if (error instanceof ApiError) return c.json(error.toJSON(), error.status);
+		// The room's document worker stopped under this request (a costly update overran it): the
+		// room reloads from the log by itself; asking again shortly works.
+		if (error instanceof EngineStoppedError) {
+			c.header('Retry-After', '2');
+			return c.json({ error: { code: 'room_reloading', message: "the incident's room is reloading; try again in a moment" } }, 503);
+		}
 		deps.logger.error('unhandled error in HTTP request', { method: c.req.method, path: c.req.path, error });
 		return c.json({ error: { code: 'internal', message: 'something went wrong on the server; it has been logged' } }, 500);
 	});

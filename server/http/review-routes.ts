@@ -102,10 +102,11 @@ export function reviewRoutes(deps: AppDeps): Hono<AppEnv> {
 					credentialsRotated: body.credentialsRotated === true,
 					exceptions
 				});
-				return { rows: [row], actor: who, result: { state, at: row.at } };
+				return { rows: [row], actor: who, result: state };
 			});
+			const closedRow = closed.rows.find((row) => row.type === 'incident.closed');
 			try {
-				await deps.search.index(incident.id, closed.state, closed.at);
+				await deps.search.index(incident.id, closed.result, closedRow?.at ?? new Date());
 			} catch (error) {
 				// The incident is closed and its record is whole; only finding it by search is lost.
 				deps.logger.error('search indexing failed after close', { incidentId: incident.id, error: String(error) });

@@ -26,6 +26,8 @@ export interface Committed<C> {
 interface Queued<C> {
 	item: AppendItem;
 	context: C;
+	/** Commits in the same transaction as the item queued before it (see pushGroup). */
+	joined: boolean;
 	resolve: (row: AppendedRow) => void;
 	reject: (error: unknown) => void;
 }
@@ -71,17 +73,37 @@ export class GroupCommit<C> {
 
 	/** Queues an item; the promise settles once it is committed (or dropped for good). */
 	push(item: AppendItem, context: C): Promise<AppendedRow> {
+		const promise = this.enqueue(item, context, false);
+		this.start();
+		return promise;
+	}
+
+	/**
+	 * Queues items that must commit together or not at all (closing: the status, the closed row
+	 * and its checkpoint): they always go into one transaction, and a failure drops them whole.
+	 */
+	pushGroup(entries: { item: AppendItem; context: C }[]): Promise<AppendedRow[]> {
+		// Every item is queued before the writer can slice a batch.
+		const promises = entries.map(({ item, context }, i) => this.enqueue(item, context, i > 0));
+		this.start();
+		return Promise.all(promises);
+	}
+
+	private enqueue(item: AppendItem, context: C, joined: boolean): Promise<AppendedRow> {
 		const promise = new Promise<AppendedRow>((resolve, reject) => {
-			this.queue.push({ item, context, resolve, reject });
+			this.queue.push({ item, context, joined, resolve, reject });
 		});
 		if (!this.high && this.queue.length >= this.highWater) {
 			this.high = true;
 			this.options.pressure(true);
 		}
+		return promise;
+	}
+
+	private start(): void {
 		this.running ??= this.run().finally(() => {
 			this.running = null;
 		});
-		return promise;
 	}
 
 	/** Items waiting or in flight, oldest first. */
@@ -97,12 +119,15 @@ export class GroupCommit<C> {
 	private async run(): Promise<void> {
 		while (this.queue.length > 0) {
 			// After a permanent failure of a whole batch, go one item at a time to find the culprit.
-			const batch = this.queue.slice(0, this.isolate > 0 ? 1 : this.maxBatch);
+			let end = Math.min(this.queue.length, this.isolate > 0 ? 1 : this.maxBatch);
+			// A group is never split across transactions (and is isolated as one unit).
+			while (end < this.queue.length && this.queue[end].joined) end++;
+			const batch = this.queue.slice(0, end);
 			let rows: AppendedRow[];
 			try {
 				rows = await this.appendWithRetry(batch.map((q) => q.item));
 			} catch (error) {
-				if (batch.length > 1) {
+				if (batch.length > 1 && this.isolate === 0) {
 					this.isolate = batch.length;
 					continue;
 				}
@@ -117,7 +142,7 @@ export class GroupCommit<C> {
 				for (const q of dropped) q.reject(error);
 				return;
 			}
-			if (this.isolate > 0) this.isolate--;
+			this.isolate = Math.max(0, this.isolate - batch.length);
 			this.queue.splice(0, batch.length);
 			this.relieve();
 			this.options.committed(batch.map((q, i) => ({ item: q.item, context: q.context, row: rows[i] })));

@@ -269,32 +269,52 @@ export class Room implements ConnectionHandler {
 	 * close, and runs as a step of the judging chain: no update is judged between its check and
 	 * the freeze. It checks the gates and returns the rows to append, or throws (then nothing is
 	 * frozen and nobody is disconnected). Updates received after it are refused with
-	 * INCIDENT_CLOSED; then the status becomes "closed", the rows are appended, a checkpoint is
-	 * signed, and every connection is told.
+	 * INCIDENT_CLOSED. The status change to "closed", the rows and a signed checkpoint commit in
+	 * one transaction, so a crash leaves the incident either open or closed, never half of each;
+	 * then every connection is told. Resolves with `finish`'s result and its rows as appended.
 	 */
-	async close<T>(finish: (state: RoomState) => Promise<{ rows: ChangeItem[]; actor: Actor; result: T }>): Promise<T> {
+	async close<T>(finish: (state: RoomState) => Promise<{ rows: ChangeItem[]; actor: Actor; result: T }>): Promise<{ result: T; rows: AppendedRow[] }> {
 		if (this.closedFlag) throw new Error('the incident is already closed');
 		const decided = this.judging.then(async () => {
 			await this.commit.drain();
-			const outcome = await finish(await this.engine.roomState());
+			const { rows, actor, result } = await finish(await this.engine.roomState());
+			const status = await this.judgedServerChange(actor, { type: 'meta.set', field: 'status', value: 'closed' });
 			this.closedFlag = true;
-			return outcome;
+			this.checkpoints.requested();
+			const committed = this.commit.pushGroup([
+				...(status ? [status] : []),
+				...this.stamped(rows).map((item) => ({ item, context: { conn: null, update: null, actor } })),
+				{ item: { kind: 'checkpoint' as const, at: this.now() }, context: { conn: null, update: null, actor: null } }
+			]);
+			return { result, committed: committed.then((all) => all.slice(status ? 1 : 0, all.length - 1)) };
 		});
-		this.judging = decided.catch(() => {});
-		const { rows, actor, result } = await decided;
-		await this.change(actor, { type: 'meta.set', field: 'status', value: 'closed' });
-		for (const row of rows) await this.record(row, actor);
-		this.checkpoints.requested();
-		await this.pushCheckpoint();
-		await this.commit.drain();
+		this.judging = decided.then(({ committed }) => committed).catch(() => {});
+		const { result, committed } = await decided;
+		let appended: AppendedRow[];
+		try {
+			appended = await committed;
+		} catch (error) {
+			// Nothing of the close committed: the room stays open (it is being reloaded anyway).
+			this.closedFlag = false;
+			this.checkpoints.abandoned();
+			throw error;
+		}
 		for (const conn of this.connections) conn.close(CLOSE_CODES.INCIDENT_CLOSED, 'the incident was closed; it is read-only now');
-		return result;
+		return { result, rows: appended };
 	}
 
-	/** Opens an archived room again (an admin, with a logged reason); connections reconnect. */
+	/**
+	 * Opens an archived room again (an admin, with a logged reason): the reason and the status
+	 * it reopens in commit together; connections reconnect.
+	 */
 	async reopen(row: ChangeItem, actor: Actor, status: string): Promise<AppendedRow> {
-		const appended = await this.record(row, actor);
-		await this.change(actor, { type: 'meta.set', field: 'status', value: status });
+		const decided = this.judging.then(async () => {
+			const change = await this.judgedServerChange(actor, { type: 'meta.set', field: 'status', value: status });
+			const [reopened] = this.stamped([row]);
+			return this.commit.pushGroup([{ item: reopened, context: { conn: null, update: null, actor } }, ...(change ? [change] : [])]);
+		});
+		this.judging = decided.catch(() => {});
+		const [appended] = await decided;
 		this.closedFlag = false;
 		for (const conn of this.connections) conn.close(CLOSE_CODES.ACCESS_CHANGED, 'the incident was reopened');
 		return appended;
@@ -447,21 +467,40 @@ export class Room implements ConnectionHandler {
 	}
 
 	private queueJudged(conn: Connection | null, update: Uint8Array, actor: Actor, judged: Judgement): { committed: Promise<AppendedRow> } {
+		const { item, context } = this.judgedItem(conn, update, actor, judged);
+		return { committed: this.commit.push(item, context) };
+	}
+
+	private judgedItem(conn: Connection | null, update: Uint8Array, actor: Actor, judged: Judgement): { item: ChangeItem; context: AppendContext } {
 		for (const client of judged.newClientIds) this.bindings.set(client, actor.id);
-		const committed = this.commit.push(
-			{
-				at: this.now(),
-				actorId: actor.id,
-				type: rowTypeFor(judged.changes),
-				summary: summarizeChanges(judged.changes),
-				changes: judged.changes,
-				update,
-				newClientIds: judged.newClientIds,
-				meta: judged.meta
-			},
-			{ conn, update, actor }
-		);
-		return { committed };
+		const item: ChangeItem = {
+			at: this.now(),
+			actorId: actor.id,
+			type: rowTypeFor(judged.changes),
+			summary: summarizeChanges(judged.changes),
+			changes: judged.changes,
+			update,
+			newClientIds: judged.newClientIds,
+			meta: judged.meta
+		};
+		return { item, context: { conn, update, actor } };
+	}
+
+	/**
+	 * A server change made and judged inside the judging chain, ready to commit with other rows
+	 * (null if it changed nothing). Only for steps already running in the chain.
+	 */
+	private async judgedServerChange(actor: Actor, change: ServerChange): Promise<{ item: ChangeItem; context: AppendContext } | null> {
+		const update = await this.engine.serverChange(change);
+		if (!update) return null;
+		const judged = await this.engine.judge(update, actor.id, { trusted: true, closed: false });
+		return judged ? this.judgedItem(null, update, actor, judged) : null;
+	}
+
+	/** Command rows committed together are stamped with the moment they are queued, in order. */
+	private stamped(rows: ChangeItem[]): ChangeItem[] {
+		const at = this.now();
+		return rows.map((row) => ({ ...row, at }));
 	}
 
 	private pushCheckpoint(): Promise<void> {

@@ -12,6 +12,7 @@ import github from '../fixtures/github-2018-10-21.json';
 import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
 import { addEntry, addFollowUp, checklistMap, metaMap, readChecklist, type Milestone } from '../../src/lib/shared/doc-schema';
 import { parseOccurredAt } from '../../src/lib/shared/occurred-at';
+import { sql } from '../../server/db/database';
 import { engines } from '../support/engines';
 import { connectClient, until, type SyncClient } from '../support/sync-client';
 import { startTestServer, type TestServer, type TestUser } from '../support/test-server';
@@ -281,6 +282,39 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		const markdown = (await server.api(lead, 'GET', `/api/incidents/${id}/postmortem.md`)).json as string;
 		expect(markdown).toContain('Find why the cross-site failover left two primaries (owner: Database team)');
 		expect(markdown).toContain('Time to resolve: 24 h 11 min');
+	});
+
+	it('closing and reopening each commit in one transaction: the status, the row that records it (and the checkpoint) stand or fall together', async () => {
+		const incident = await server.createIncident(lead, { kind: 'outage' });
+		const id = incident.id;
+		const client = connectClient(server.wsUrl, id, lead.cookie);
+		await client.synced();
+		client.doc.transact(() => {
+			metaMap(client.doc).set('summary', 'Checkout failed for 20 minutes.');
+			metaMap(client.doc).set('cause', 'A bad deploy.');
+		});
+		addFollowUp(client.doc, { id: 'f1', text: 'Canary deploys', owner: 'Platform' });
+		await until(async () => (await server.api(lead, 'GET', `/api/incidents/${id}/close-check`)).json.ready === true, 10_000, 'ready');
+		expect((await server.api(lead, 'POST', `/api/incidents/${id}/close`, {})).status).toBe(200);
+		expect((await server.api(admin, 'POST', `/api/incidents/${id}/reopen`, { reason: 'A follow-up was missed', status: 'monitoring' })).status).toBe(200);
+		client.destroy();
+		// Rows written by one transaction share its id (xmin): a crash cannot leave half of one.
+		const rows = await server.vigiles.database.rows<{ seq: number; type: string; at: string | Date; tx: string }>(
+			sql`select seq, type, at, xmin::text as tx from incident_log where incident_id = ${id} order by seq`
+		);
+		const closedAt = rows.findIndex((r) => r.type === 'incident.closed');
+		const closing = rows.slice(closedAt - 1, closedAt + 2);
+		expect(closing.map((r) => r.type)).toEqual(['field.changed', 'incident.closed', 'checkpoint.signed']);
+		expect(new Set(closing.map((r) => r.tx)).size).toBe(1);
+		expect(new Set(rows.slice(0, closedAt - 1).map((r) => r.tx)).has(closing[0].tx)).toBe(false);
+		// The closed row is not stamped before the status change it follows.
+		expect(new Date(closing[1].at).getTime()).toBeGreaterThanOrEqual(new Date(closing[0].at).getTime());
+		const reopenedAt = rows.findIndex((r) => r.type === 'incident.reopened');
+		const reopening = rows.slice(reopenedAt, reopenedAt + 2);
+		expect(reopening.map((r) => r.type)).toEqual(['incident.reopened', 'field.changed']);
+		expect(new Set(reopening.map((r) => r.tx)).size).toBe(1);
+		const after = (await server.api(lead, 'GET', `/api/incidents/${id}`)).json;
+		expect(after).toMatchObject({ status: 'monitoring', closedAt: null });
 	});
 
 	it('a client may not set a status outside its kind\'s phases, nor "closed": it is refused and nothing changes', async () => {

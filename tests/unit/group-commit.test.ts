@@ -115,4 +115,46 @@ describe('GroupCommit', () => {
 		await queue.drain();
 		expect(signals).toEqual([true, false]);
 	});
+
+	it('never splits a group across transactions, even past the batch size', async () => {
+		const store = controlledAppend();
+		const queue = new GroupCommit<number>({
+			append: store.append,
+			committed: () => {},
+			failed: () => {},
+			pressure: () => {},
+			logger: memoryLogger(),
+			maxBatch: 2
+		});
+		const group = queue.pushGroup([3, 4, 5].map((n) => ({ item: item(n), context: n })));
+		void queue.push(item(6), 6);
+		store.release();
+		await new Promise((r) => setTimeout(r, 0));
+		store.release();
+		await queue.drain();
+		expect((await group).map((r) => r.seq)).toEqual([1, 2, 3]);
+		expect(store.batches).toEqual([[3, 4, 5], [6]]);
+	});
+
+	it('drops a failing group whole: nothing of it commits when one of its rows is refused', async () => {
+		const committed: number[] = [];
+		const dropped: number[] = [];
+		let seq = 0;
+		const queue = new GroupCommit<number>({
+			append: async (items) => {
+				if (items.some((i) => (i as ChangeItem).summary === '#3')) throw Object.assign(new Error('check violation'), { code: '23514' });
+				return items.map((i) => row(++seq, i as ChangeItem));
+			},
+			committed: (batch) => committed.push(...batch.map((b) => b.context)),
+			failed: (_error, items) => dropped.push(...items.map((i) => i.context)),
+			pressure: () => {},
+			logger: memoryLogger()
+		});
+		const first = queue.push(item(1), 1);
+		const group = queue.pushGroup([2, 3].map((n) => ({ item: item(n), context: n })));
+		await first;
+		await expect(group).rejects.toThrow('check violation');
+		expect(committed).toEqual([1]);
+		expect(dropped).toEqual([2, 3]);
+	});
 });
