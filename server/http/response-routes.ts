@@ -9,14 +9,17 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Change } from '../../src/lib/shared/changes';
 import { isIsoInstant } from '../../src/lib/shared/doc-schema';
+import { initialStatus } from '../../src/lib/shared/incident-kinds';
 import { isInFuture } from '../../src/lib/shared/occurred-at';
 import { DESTRUCTIVE_ACTIONS, foldRecords, hasCapture, holderAt, STANDARD_ROLES, type IncidentRecords } from '../../src/lib/shared/records';
 import type { Incident } from '../incidents/incident-store';
 import { commandItem } from '../log/command-item';
 import { ApiError, notFound } from './api-error';
 import type { AppDeps, AppEnv } from './context';
+import { incidentCommand, type CommandActor } from './incident-command';
+import { restrict, setSharing } from './members-routes';
 import { readBody, storable } from './read-body';
-import { requireUser, requireVisibleIncident, requireWriter } from './session';
+import { requireUser, requireVisibleIncident } from './session';
 
 const text = (max: number, what = 'must not be empty') =>
 	z
@@ -29,6 +32,7 @@ const text = (max: number, what = 'must not be empty') =>
 const instant = z
 	.string({ error: 'must be an ISO 8601 time with an offset' })
 	.refine(isIsoInstant, 'must be an ISO 8601 time with an offset, e.g. 2023-01-04T22:30:00Z')
+	.refine((value) => Date.parse(value) >= Date.UTC(1970, 0, 1), 'must not be before 1970')
 	.refine((value) => !isInFuture(value, new Date()), 'must not be in the future');
 
 const ROLE = /^[a-z0-9][a-z0-9 _-]{0,39}$/i;
@@ -49,6 +53,8 @@ const evidenceBody = z.object({
 });
 
 const transferBody = z.object({ to: text(200), why: text(500, 'must say why custody changes'), at: instant.optional() });
+
+const escalateBody = z.object({ reason: text(2000, 'must say why this is a security incident') });
 
 const sealBody = z.object({
 	sha256: z
@@ -74,15 +80,7 @@ export function responseRoutes(deps: AppDeps): Hono<AppEnv> {
 	}
 
 	/** A writer acting on a visible, open incident, one command at a time per incident. */
-	async function command<T>(c: Context<AppEnv>, task: (incident: Incident, actor: { id: string; name: string }) => Promise<T>): Promise<T> {
-		const actor = requireWriter(c);
-		const visible = await requireVisibleIncident(c, deps.incidents);
-		return deps.incidentLock.run(visible.id, async () => {
-			const incident = await requireVisibleIncident(c, deps.incidents);
-			if (incident.closedAt) throw closedError();
-			return task(incident, { id: actor.id, name: actor.name });
-		});
-	}
+	const command = <T>(c: Context<AppEnv>, task: (incident: Incident, actor: CommandActor) => Promise<T>) => incidentCommand(c, deps, task, { open: true });
 
 	const record = (incident: Incident, actor: { id: string; name: string }, change: Change) =>
 		deps.rooms.record(incident.id, commandItem(actor.id, change), actor);
@@ -165,13 +163,19 @@ export function responseRoutes(deps: AppDeps): Hono<AppEnv> {
 			if (item.holder.trim().toLowerCase() === body.to.trim().toLowerCase()) {
 				throw new ApiError(409, 'same_holder', `${item.holder} already holds this item`);
 			}
+			// Custody runs forward: no hand-over before the item was acquired or before the last one.
+			const at = new Date(body.at ?? Date.now()).toISOString();
+			const since = item.custody.at(-1)?.at ?? item.acquiredAt;
+			if (Date.parse(at) < Date.parse(since)) {
+				throw new ApiError(422, 'invalid_field', `at: must not be before ${since} (${item.custody.length > 0 ? 'the last hand-over' : 'when the item was acquired'})`);
+			}
 			const row = await record(incident, actor, {
 				type: 'evidence.transferred',
 				evidenceId: item.id,
 				what: item.what,
 				from: item.holder,
 				to: body.to,
-				at: new Date(body.at ?? Date.now()).toISOString(),
+				at,
 				why: body.why
 			});
 			return c.json({ item: findItem(await records(incident.id), item.id), seq: row.seq }, 201);
@@ -223,6 +227,46 @@ export function responseRoutes(deps: AppDeps): Hono<AppEnv> {
 		return c.json(await records(incident.id));
 	});
 
+	// --- Escalation ----------------------------------------------------------------------------
+
+	/**
+	 * An outage turns out to be a security incident. The server applies what a security incident
+	 * starts with: its first phase, the containment checklist (before the outage's steps), the
+	 * incident restricted to its members (the one escalating among them) and stakeholder links
+	 * off, each a row in the log; the reason is logged with the escalation.
+	 */
+	app.post('/incidents/:id/escalate', async (c) => {
+		const { reason } = await readBody(c, escalateBody);
+		return command(c, async (incident, actor) => {
+			if (incident.kind === 'security') throw new ApiError(409, 'already_security', 'the incident is already a security incident');
+			const room = await deps.rooms.get(incident.id);
+			const state = await room.roomState();
+			const template = await deps.templates.get('security');
+			// A template id the outage's checklist already uses gets its own, so no step is lost.
+			const taken = new Set(state.checklist.map((item) => item.id));
+			const steps = template.items.map((item) => (taken.has(item.id) ? { ...item, id: `security-${item.id}` } : item));
+			const status = initialStatus('security');
+			const row = await room.changeAndRecord(
+				actor,
+				{ type: 'incident.escalate', status, checklist: steps },
+				commandItem(actor.id, {
+					type: 'incident.escalated',
+					from: incident.kind,
+					status,
+					reason,
+					checklist: steps.map((item) => ({ id: item.id, label: item.label }))
+				})
+			);
+			if (await deps.members.add(incident.id, actor.id, actor.id)) {
+				await record(incident, actor, { type: 'member.added', userId: actor.id, name: actor.name });
+			}
+			if (!incident.restricted) await restrict(deps, incident.id, true, actor);
+			if (incident.linksEnabled) await setSharing(deps, incident.id, false, actor);
+			deps.logger.info('incident escalated to security', { incidentId: incident.id, by: actor.id });
+			return c.json({ incident: await deps.incidents.get(incident.id), seq: row.seq });
+		});
+	});
+
 	return app;
 }
 
@@ -230,8 +274,4 @@ function findItem(records: IncidentRecords, evidenceId: string) {
 	const item = records.evidence.find((e) => e.id === evidenceId);
 	if (!item) throw notFound('evidence item');
 	return item;
-}
-
-export function closedError(): ApiError {
-	return new ApiError(409, 'incident_closed', 'the incident is closed: its record is frozen (an admin can reopen it, with a reason)');
 }

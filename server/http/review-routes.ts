@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { missingGates } from '../../src/lib/shared/close-gates';
 import { INCIDENT_KINDS, STATUSES, type IncidentKind } from '../../src/lib/shared/incident-kinds';
-import { MAX_TITLE_LENGTH } from '../../src/lib/shared/limits';
+import { MAX_CHECKLIST_LABEL } from '../../src/lib/shared/limits';
 import { foldRecords } from '../../src/lib/shared/records';
 import { commandItem } from '../log/command-item';
 import { postmortemMarkdown, timelineCsv, type ExportInput } from '../review/exports';
@@ -15,7 +15,6 @@ import { MAX_QUERY_CHARS } from '../review/search-index';
 import { ApiError } from './api-error';
 import type { AppDeps, AppEnv } from './context';
 import { queryInt, readBody, storable } from './read-body';
-import { closedError } from './response-routes';
 import { requireAdmin, requireUser, requireVisibleIncident, requireWriter } from './session';
 import type { Incident } from '../incidents/incident-store';
 
@@ -36,8 +35,9 @@ const templateBody = z.object({
 				id: z
 					.string()
 					.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "-" or "_"')
+					.refine((id) => !['__proto__', 'constructor', 'prototype'].includes(id), 'must not be __proto__, constructor or prototype')
 					.optional(),
-				label: z.string().trim().min(1, 'must not be empty').max(MAX_TITLE_LENGTH).refine(...storable),
+				label: z.string().trim().min(1, 'must not be empty').max(MAX_CHECKLIST_LABEL).refine(...storable),
 				capture: z.boolean().optional()
 			}),
 			{ error: 'must be a list of {label, capture?}' }
@@ -70,9 +70,9 @@ export function reviewRoutes(deps: AppDeps): Hono<AppEnv> {
 	app.get('/incidents/:id/close-check', async (c) => {
 		const incident = await requireVisibleIncident(c, deps.incidents);
 		const room = await deps.rooms.get(incident.id);
-		const [state, events] = await Promise.all([room.roomState(), deps.log.recordEvents(incident.id)]);
+		const [state, events, required] = await Promise.all([room.roomState(), deps.log.recordEvents(incident.id), deps.log.requiredChecklist(incident.id)]);
 		const attest = { credentialsRotated: c.req.query('credentialsRotated') === 'true' };
-		const missing = missingGates(incident.kind as IncidentKind, state, foldRecords(events), attest);
+		const missing = missingGates(incident.kind as IncidentKind, state, foldRecords(events), attest, required);
 		return c.json({ closed: incident.closedAt !== null, ready: missing.length === 0, missing });
 	});
 
@@ -86,9 +86,9 @@ export function reviewRoutes(deps: AppDeps): Hono<AppEnv> {
 			const room = await deps.rooms.get(incident.id);
 			const who = { id: actor.id, name: actor.name };
 			const closed = await room.close(async (state) => {
-				const records = foldRecords(await deps.log.recordEvents(incident.id));
+				const [events, required] = await Promise.all([deps.log.recordEvents(incident.id), deps.log.requiredChecklist(incident.id)]);
 				const kind = incident.kind as IncidentKind;
-				const missing = missingGates(kind, state, records, body);
+				const missing = missingGates(kind, state, foldRecords(events), body, required);
 				if (missing.length > 0) {
 					throw new ApiError(422, 'close_gates', `the incident cannot close yet; missing: ${missing.map((m) => m.message).join('; ')}`, { missing });
 				}

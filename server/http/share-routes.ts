@@ -13,6 +13,7 @@ import { commandItem } from '../log/command-item';
 import { DEFAULT_LINK_DAYS, MAX_LINK_DAYS, type ShareLink } from '../share/link-store';
 import { ApiError, notFound } from './api-error';
 import type { AppDeps, AppEnv } from './context';
+import { incidentCommand } from './incident-command';
 import { readBody, storable } from './read-body';
 import { isHttps, requireVisibleIncident, requireWriter } from './session';
 
@@ -41,16 +42,17 @@ export function shareRoutes(deps: AppDeps): Hono<AppEnv> {
 	const app = new Hono<AppEnv>();
 
 	app.post('/incidents/:id/links', async (c) => {
-		const actor = requireWriter(c);
-		const incident = await requireVisibleIncident(c, deps.incidents);
 		const body = await readBody(c, createLinkBody);
-		if (!incident.linksEnabled) {
-			throw new ApiError(409, 'links_disabled', 'stakeholder links are off for this incident; a member can turn them on');
-		}
-		const { link, token } = await deps.links.create({ incidentId: incident.id, label: body.label, days: body.expiresInDays, createdBy: actor.id });
-		await deps.rooms.record(incident.id, commandItem(actor.id, { type: 'link.created', linkId: link.id, label: link.label, expiresAt: link.expiresAt }), actor);
-		const base = deps.publicUrl ?? new URL(c.req.url).origin;
-		return c.json({ id: link.id, url: `${base}/share#${token}`, label: link.label, expiresAt: link.expiresAt }, 201);
+		// Under the incident's lock, so a link is never made just after links were turned off.
+		return incidentCommand(c, deps, async (incident, actor) => {
+			if (!incident.linksEnabled) {
+				throw new ApiError(409, 'links_disabled', 'stakeholder links are off for this incident; a member can turn them on');
+			}
+			const { link, token } = await deps.links.create({ incidentId: incident.id, label: body.label, days: body.expiresInDays, createdBy: actor.id });
+			await deps.rooms.record(incident.id, commandItem(actor.id, { type: 'link.created', linkId: link.id, label: link.label, expiresAt: link.expiresAt }), actor);
+			const base = deps.publicUrl ?? new URL(c.req.url).origin;
+			return c.json({ id: link.id, url: `${base}/share#${token}`, label: link.label, expiresAt: link.expiresAt }, 201);
+		});
 	});
 
 	app.get('/incidents/:id/links', async (c) => {

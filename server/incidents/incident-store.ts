@@ -100,7 +100,13 @@ export class IncidentStore {
 		const restricted = meta.kind === 'security';
 		const [creator] = await this.db.select({ name: users.name }).from(users).where(eq(users.id, input.createdBy));
 		const changes: Change[] = [
-			{ type: 'incident.created', title: meta.title, kind: meta.kind, severity: meta.severity },
+			{
+				type: 'incident.created',
+				title: meta.title,
+				kind: meta.kind,
+				severity: meta.severity,
+				checklist: (input.checklist ?? []).map((item) => ({ id: item.id, label: item.label }))
+			},
 			{ type: 'member.added', userId: input.createdBy, name: creator?.name ?? '' }
 		];
 		const now = new Date();

@@ -289,6 +289,28 @@ export class LogStore {
 	}
 
 	/**
+	 * The checklist steps the server put in the incident (its template at creation, the
+	 * containment steps at escalation): the closing gate counts each of them, whatever the
+	 * document says now.
+	 */
+	async requiredChecklist(incidentId: string): Promise<{ id: string; label: string }[]> {
+		const rows = await this.db
+			.select({ changes: incidentLog.changes })
+			.from(incidentLog)
+			.where(and(eq(incidentLog.incidentId, incidentId), inArray(incidentLog.type, ['incident.created', 'incident.escalated'])))
+			.orderBy(asc(incidentLog.seq));
+		const steps = new Map<string, { id: string; label: string }>();
+		for (const row of rows) {
+			for (const change of row.changes as Change[]) {
+				if ((change.type === 'incident.created' || change.type === 'incident.escalated') && change.checklist) {
+					for (const step of change.checklist) steps.set(step.id, step);
+				}
+			}
+		}
+		return [...steps.values()];
+	}
+
+	/**
 	 * The rows that set the incident's phase: its creation and every status change (a room
 	 * update or the server's own, as at close and reopen), in seq order. The room's phase clock
 	 * reads these instead of paging through a long log of keystrokes.

@@ -94,13 +94,16 @@ export class RoomRegistry {
 
 	/**
 	 * Appends a server command's row to an incident's log: through its room when loaded (ordered
-	 * after what the room received, and sent to live clients as an event), else directly.
+	 * after what the room received, and sent to live clients as an event), else directly. On a
+	 * closed incident a signed checkpoint commits with it.
 	 */
 	async record(incidentId: string, item: ChangeItem, actor: Actor | null): Promise<AppendedRow> {
 		await this.loading.get(incidentId)?.catch(() => {});
 		const room = this.rooms.get(incidentId);
 		if (room && !room.broken) return room.record(item, actor);
-		const [row] = await this.deps.log.append(incidentId, [item]);
+		// An archived incident's log stays signed to its end: a command commits with a checkpoint.
+		const closed = await this.deps.log.isClosed(incidentId);
+		const [row] = await this.deps.log.append(incidentId, closed ? [item, { kind: 'checkpoint', at: item.at }] : [item]);
 		return row;
 	}
 

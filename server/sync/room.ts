@@ -304,6 +304,20 @@ export class Room implements ConnectionHandler {
 	}
 
 	/**
+	 * A server change on the document and the command row that explains it (escalation), judged
+	 * in order and committed in one transaction; live clients get both.
+	 */
+	async changeAndRecord(actor: Actor, change: ServerChange, row: ChangeItem): Promise<AppendedRow> {
+		const decided = this.judging.then(async () => {
+			const judged = await this.judgedServerChange(actor, change);
+			const [command] = this.stamped([row]);
+			return this.commit.pushGroup([...(judged ? [judged] : []), { item: command, context: { conn: null, update: null, actor } }]);
+		});
+		this.judging = decided.catch(() => {});
+		return (await decided).at(-1) as AppendedRow;
+	}
+
+	/**
 	 * Opens an archived room again (an admin, with a logged reason): the reason and the status
 	 * it reopens in commit together; connections reconnect.
 	 */
@@ -325,9 +339,26 @@ export class Room implements ConnectionHandler {
 	 * far, so live clients get it as a log event in order.
 	 */
 	record(item: ChangeItem, actor: Actor | null): Promise<AppendedRow> {
+		if (this.closedFlag) return this.recordSigned(item, actor);
 		const committed = this.judging.then(() => this.commit.push(item, { conn: null, update: null, actor }));
 		this.judging = committed.catch(() => {});
 		return committed;
+	}
+
+	/**
+	 * On an archived incident, a command (access: members, restriction, links) commits with a
+	 * checkpoint signed over it, so the archived log never has an unsigned tail.
+	 */
+	private recordSigned(item: ChangeItem, actor: Actor | null): Promise<AppendedRow> {
+		const committed = this.judging.then(() => {
+			this.checkpoints.requested();
+			return this.commit.pushGroup([
+				{ item, context: { conn: null, update: null, actor } },
+				{ item: { kind: 'checkpoint' as const, at: this.now() }, context: { conn: null, update: null, actor: null } }
+			]);
+		});
+		this.judging = committed.catch(() => {});
+		return committed.then(([row]) => row);
 	}
 
 	/**

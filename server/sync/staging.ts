@@ -8,9 +8,9 @@
  */
 import * as Y from 'yjs';
 import { changesOf, watchChanges, type Change } from '../../src/lib/shared/changes';
-import { metaMap, readMeta, type IncidentMeta } from '../../src/lib/shared/doc-schema';
+import { checklistMap, metaMap, readMeta, type IncidentMeta } from '../../src/lib/shared/doc-schema';
 import { isIncidentKind, isSeverity, STATUSES } from '../../src/lib/shared/incident-kinds';
-import { MAX_TITLE_LENGTH } from '../../src/lib/shared/limits';
+import { MAX_CHECKLIST_LABEL, MAX_TITLE_LENGTH } from '../../src/lib/shared/limits';
 import { ProtocolError } from '../../src/lib/shared/protocol';
 
 /** A change the connection is not allowed to make (for example, content under someone else's clientID). */
@@ -90,7 +90,7 @@ export class Staging {
 			}
 			if (!outcome?.novel) return null;
 			const changes: Change[] = outcome && outcome.changes.length > 0 ? outcome.changes : [{ type: 'doc.changed' }];
-			const refusal = origin === 'server' ? null : refusedMeta(changes, this.doc);
+			const refusal = origin === 'server' ? null : (refusedMeta(changes, this.doc) ?? refusedChecklist(changes, this.doc));
 			if (refusal) {
 				const error = new ForbiddenChangeError(refusal);
 				error.applied = true;
@@ -144,9 +144,10 @@ export class Staging {
  * Header values a client may not write. The header is the incident's identity, so each value
  * must be one the schema knows: a kind, a severity, a non-empty title of at most
  * MAX_TITLE_LENGTH characters, and a status that is a phase of the kind it ends up with
- * ("closed" is not: only the close command, after its gates, moves an incident there). A
- * security incident stays one: turning it into an outage would drop its closing gates and its
- * capture-before-destroy rule, so only escalation (outage → security) is allowed.
+ * ("closed" is not: only the close command, after its gates, moves an incident there). The
+ * kind is not a client's to change: a security incident stays one (turning it into an outage
+ * would drop its closing gates and its capture-before-destroy rule), and an outage becomes one
+ * by the escalate command, which brings the security defaults with it.
  */
 export function refusedMeta(changes: Change[], doc: Y.Doc): string | null {
 	const touched = new Set(changes.flatMap((c) => (c.type === 'field.changed' ? [c.field] : [])));
@@ -159,6 +160,7 @@ export function refusedMeta(changes: Change[], doc: Y.Doc): string | null {
 		if (change?.type === 'field.changed' && change.from === 'security' && kind === 'outage') {
 			return 'a security incident cannot be turned into an outage (its closing gates and capture rule would be dropped)';
 		}
+		return 'the kind changes only by escalation, a command: POST /api/incidents/:id/escalate (it adds the containment checklist, restricts the incident and turns stakeholder links off)';
 	}
 	if (touched.has('severity') && !isSeverity(meta.get('severity'))) {
 		return `severity ${JSON.stringify(plainValue(meta.get('severity')))} is not 1, 2, 3 or 4`;
@@ -176,6 +178,39 @@ export function refusedMeta(changes: Change[], doc: Y.Doc): string | null {
 			const what = isIncidentKind(kind) ? (kind === 'outage' ? 'an outage' : 'a security') : 'this';
 			return `status ${JSON.stringify(plainValue(status))} is not a phase of ${what} incident${status === 'closed' ? ' (closing is a command with gates: POST /api/incidents/:id/close)' : ''}`;
 		}
+	}
+	return null;
+}
+
+/**
+ * Checklist writes a client may not make. The closing gate of a security incident counts on its
+ * containment steps, so a step stays in the list (none is ever deleted) and stays well formed:
+ * a Y.Map with a non-empty label of at most MAX_CHECKLIST_LABEL characters, `done` a boolean,
+ * `order` a number, `exception` (the reason a step was skipped) a string and `capture` a
+ * boolean when present. A malformed step would drop out of the list the gate reads.
+ */
+export function refusedChecklist(changes: Change[], doc: Y.Doc): string | null {
+	const touched = new Set(
+		changes.flatMap((c) => (c.type === 'checklist.edited' || c.type === 'checklist.toggled' || c.type === 'checklist.excepted' ? [c.itemId] : []))
+	);
+	const checklist = checklistMap(doc);
+	for (const itemId of touched) {
+		const item = checklist.get(itemId) as unknown;
+		if (item === undefined) return `checklist step ${JSON.stringify(plainValue(itemId))} cannot be removed (skip it with a reason instead)`;
+		if (!(item instanceof Y.Map)) return `checklist step ${JSON.stringify(plainValue(itemId))} must be a map of label, done and order`;
+		const label = item.get('label');
+		if (typeof label !== 'string' || label.trim() === '' || label.length > MAX_CHECKLIST_LABEL) {
+			return `checklist step ${JSON.stringify(plainValue(itemId))}: the label must be 1 to ${MAX_CHECKLIST_LABEL} characters`;
+		}
+		if (typeof item.get('done') !== 'boolean') return `checklist step ${JSON.stringify(plainValue(itemId))}: done must be true or false`;
+		const order = item.get('order');
+		if (typeof order !== 'number' || !Number.isFinite(order)) return `checklist step ${JSON.stringify(plainValue(itemId))}: order must be a number`;
+		const exception = item.get('exception');
+		if (exception !== undefined && exception !== null && typeof exception !== 'string') {
+			return `checklist step ${JSON.stringify(plainValue(itemId))}: the reason for skipping it must be text`;
+		}
+		const capture = item.get('capture');
+		if (capture !== undefined && typeof capture !== 'boolean') return `checklist step ${JSON.stringify(plainValue(itemId))}: capture must be true or false`;
 	}
 	return null;
 }

@@ -203,3 +203,31 @@ test('an outage keeps its cause and follow-ups with owners in the room', async (
 	await waitUntilLive(page);
 	await expect(page.getByLabel(/^Cause/)).toHaveValue('A connection pool sized for last year’s traffic');
 });
+
+test('escalating an outage asks why, then the room turns into a security incident with its containment steps first, restricted and without links', async ({
+	page,
+	users
+}) => {
+	const roomPath = await openIncident(page, users.ada, 'Odd 500s on the billing API', 'outage');
+	const incidentId = roomPath.split('/').pop()!;
+	expect((await page.request.put(`/api/incidents/${incidentId}/sharing`, { data: { enabled: true } })).ok()).toBe(true);
+	await expect(page.getByTestId('room-flags')).toContainText('Stakeholder links on');
+	await expect(page.getByTestId('room-kind')).toContainText('outage');
+
+	await page.getByTestId('escalate-open').click();
+	const dialog = page.getByTestId('escalate-dialog');
+	await expect(dialog.getByLabel('Why is this a security incident?')).toBeFocused();
+	await expect(dialog.getByTestId('escalate-confirm')).toBeDisabled();
+	await dialog.getByLabel('Why is this a security incident?').fill('The 500s come from a webshell in the upload path');
+	await dialog.getByTestId('escalate-confirm').click();
+	await expect(dialog).toBeHidden();
+
+	await expect(page.getByTestId('room-kind')).toContainText('security');
+	await expect(page.getByTestId('escalate-open')).toHaveCount(0);
+	await expect(page.getByTestId('phase-name')).toHaveText('detected');
+	await expect(page.getByRole('heading', { name: 'Containment first' })).toBeVisible();
+	await expect(page.getByTestId('checklist-item').first()).toContainText('Isolate affected systems');
+	await expect(page.getByTestId('room-flags')).toContainText('Members only');
+	await expect(page.getByTestId('room-flags')).not.toContainText('Stakeholder links on');
+	await expect(page.getByTestId('log')).toContainText('The 500s come from a webshell');
+});

@@ -343,7 +343,10 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 			m.set('status', 'investigating');
 		}, 'cannot be turned into an outage'],
 		['an unknown kind', 'outage', (m: Y.Map<unknown>): void => void m.set('kind', 'bogus'), 'kind "bogus"'],
-		['a kind change that leaves the old kind\'s phase', 'outage', (m: Y.Map<unknown>): void => void m.set('kind', 'security'), 'is not a phase of a security incident'],
+		['escalating an outage by writing its kind (escalation is a command)', 'outage', (m: Y.Map<unknown>): void => {
+			m.set('kind', 'security');
+			m.set('status', 'detected');
+		}, 'the kind changes only by escalation'],
 		['severity 0', 'outage', (m: Y.Map<unknown>): void => void m.set('severity', 0), 'severity 0'],
 		['a 10,000-character title', 'outage', (m: Y.Map<unknown>): void => void m.set('title', 'x'.repeat(10_000)), 'the title must be'],
 		['an empty title', 'outage', (m: Y.Map<unknown>): void => void m.set('title', '  '), 'the title must be']
@@ -391,17 +394,63 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		expect((await server.api(outsider, 'GET', `/api/incidents/${restricted.id}/phases`)).status).toBe(404);
 	});
 
-	it('an outage may escalate to a security incident when its status moves to a security phase with it', async () => {
+	it('escalating an outage brings the security defaults: first phase, containment checklist first, restricted, links off, all logged with the reason', async () => {
 		const incident = await server.createIncident(lead, { kind: 'outage' });
-		const client = connectClient(server.wsUrl, incident.id, lead.cookie);
+		const id = incident.id;
+		await server.api(lead, 'PUT', `/api/incidents/${id}/sharing`, { enabled: true });
+		const watcher = connectClient(server.wsUrl, id, second.cookie);
+		await watcher.synced();
+		const client = connectClient(server.wsUrl, id, lead.cookie);
 		await client.synced();
-		client.doc.transact(() => {
-			metaMap(client.doc).set('kind', 'security');
-			metaMap(client.doc).set('status', 'detected');
-		});
-		await until(async () => (await server.api(lead, 'GET', `/api/incidents/${incident.id}`)).json.kind === 'security', 5000, 'escalated');
-		expect(client.closes).toEqual([]);
+		expect((await server.api(lead, 'POST', `/api/incidents/${id}/escalate`, {})).json.error.message).toContain('reason');
+		const escalated = await server.api(lead, 'POST', `/api/incidents/${id}/escalate`, { reason: 'The 500s came from a webshell' });
+		expect(escalated.status).toBe(200);
+		expect(escalated.json.incident).toMatchObject({ kind: 'security', status: 'detected', restricted: true, linksEnabled: false });
+		// Everyone in the room sees the new kind and the containment steps at the top of the list.
+		await until(() => metaMap(client.doc).get('kind') === 'security', 5000, 'kind relayed');
+		const steps = readChecklist(client.doc);
+		expect(steps.slice(0, 4).map((s) => s.id)).toEqual(['isolate', 'revoke', 'capture', 'preserve-logs']);
+		expect(steps.map((s) => s.id)).toEqual(expect.arrayContaining(['impact', 'status-update']));
+		// A non-member watching is cut off by the restriction.
+		await until(() => watcher.closes.some((c) => c.code === CLOSE_CODES.REMOVED), 5000, 'outsider removed');
+		expect((await server.api(second, 'GET', `/api/incidents/${id}`)).status).toBe(404);
+		const types = (await logOf(server, lead, id)).map((e) => e.type);
+		expect(types.slice(types.indexOf('incident.escalated') - 1)).toEqual(['doc.updated', 'incident.escalated', 'incident.restricted', 'sharing.changed']);
+		const row = (await logOf(server, lead, id)).find((e) => e.type === 'incident.escalated');
+		expect(row?.summary).toContain('The 500s came from a webshell');
+		// The containment steps now gate the close.
+		const check = await server.api(lead, 'GET', `/api/incidents/${id}/close-check`);
+		expect(check.json.missing.map((m: { gate: string }) => m.gate)).toContain('checklist');
+		expect((await server.api(lead, 'POST', `/api/incidents/${id}/escalate`, { reason: 'again' })).status).toBe(409);
 		client.destroy();
+		watcher.destroy();
+	});
+
+	it('a checklist step cannot be removed or broken from a client: refused, logged, and the closing gate still counts it', async () => {
+		const incident = await server.createIncident(lead, { kind: 'security' });
+		const id = incident.id;
+		const attempts: [string, (doc: Y.Doc) => void, string][] = [
+			['remove', (doc) => checklistMap(doc).delete('revoke'), 'cannot be removed'],
+			['unlabel', (doc) => checklistMap(doc).get('revoke')?.set('label', 42), 'the label must be'],
+			['replace', (doc) => checklistMap(doc).set('revoke', new Y.Map()), 'the label must be'],
+			['mark done oddly', (doc) => checklistMap(doc).get('revoke')?.set('done', 'yes'), 'done must be true or false']
+		];
+		for (const [what, write, reason] of attempts) {
+			const client = connectClient(server.wsUrl, id, lead.cookie);
+			await client.synced();
+			const head = (await logOf(server, lead, id)).length;
+			write(client.doc);
+			await until(() => client.closes.some((c) => c.code === CLOSE_CODES.FORBIDDEN), 5000, `${what} refused`);
+			client.destroy();
+			await until(async () => (await logOf(server, lead, id)).length > head, 5000, `${what} recorded`);
+			expect((await logOf(server, lead, id)).at(-1)?.summary, what).toContain(reason);
+		}
+		const fresh = connectClient(server.wsUrl, id, lead.cookie);
+		await fresh.synced();
+		expect(readChecklist(fresh.doc).find((s) => s.id === 'revoke')).toMatchObject({ done: false, exception: null });
+		fresh.destroy();
+		const check = await server.api(lead, 'GET', `/api/incidents/${id}/close-check?credentialsRotated=true`);
+		expect(check.json.missing.find((m: { gate: string }) => m.gate === 'checklist').message).toContain('Revoke possibly compromised credentials');
 	});
 
 	it('bad requests name the field and change nothing', async () => {

@@ -39,7 +39,7 @@ import {
 	type Lane,
 	type Milestone
 } from '$lib/shared/doc-schema';
-import { initialStatus, STATUSES, type IncidentKind, type Severity } from '$lib/shared/incident-kinds';
+import type { Severity } from '$lib/shared/incident-kinds';
 import type { OccurredAt } from '$lib/shared/occurred-at';
 import { decodeLogEvent, EVENTS_PARAM, MESSAGE_LOG_EVENT } from '$lib/shared/protocol';
 import { sortTimeline } from '$lib/shared/timeline-order';
@@ -176,19 +176,6 @@ export class IncidentRoom {
 	setTitle(title: string): void {
 		const trimmed = title.trim();
 		if (trimmed !== '' && trimmed !== this.meta.title) this.#setMeta('title', trimmed);
-	}
-
-	/**
-	 * Changes the kind; the status moves to the new kind's first phase in the same change, since
-	 * the server accepts only a phase of the kind the incident ends up with. The server refuses
-	 * turning a security incident into an outage.
-	 */
-	setKind(kind: IncidentKind): void {
-		if (!this.canEdit || kind === this.meta.kind) return;
-		this.doc.transact(() => {
-			metaMap(this.doc).set('kind', kind);
-			if (!STATUSES[kind].includes(this.meta.status)) metaMap(this.doc).set('status', initialStatus(kind));
-		});
 	}
 
 	setSeverity(severity: Severity): void {

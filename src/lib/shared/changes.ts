@@ -9,7 +9,15 @@ import * as Y from 'yjs';
 import { ROOTS } from './doc-schema';
 
 export type Change =
-	| { type: 'incident.created'; title: string; kind: string; severity: number }
+	| {
+			type: 'incident.created';
+			title: string;
+			kind: string;
+			severity: number;
+			/** The checklist it started with (the closing gate of a security incident counts these steps). */
+			checklist?: { id: string; label: string }[];
+	  }
+	| { type: 'incident.escalated'; from: string; status: string; reason: string; checklist: { id: string; label: string }[] }
 	| { type: 'field.changed'; field: string; from: unknown; to: unknown }
 	| { type: 'entry.added'; entryId: string; text: string }
 	| { type: 'entry.edited'; entryId: string; fields: string[] }
@@ -342,6 +350,8 @@ function describeChange(change: Change): string {
 			return `closed the incident${change.exceptions.length > 0 ? ` (${change.exceptions.length} checklist exception${change.exceptions.length === 1 ? '' : 's'})` : ''}`;
 		case 'incident.reopened':
 			return `reopened the incident: ${snippet(change.reason)}`;
+		case 'incident.escalated':
+			return `escalated the ${change.from} to a security incident: ${snippet(change.reason)}`;
 	}
 }
 

@@ -25,7 +25,18 @@ export function isUnknownCause(cause: string): boolean {
 	return cause.trim().toLowerCase() === 'unknown';
 }
 
-export function missingGates(kind: IncidentKind, state: RoomState, records: IncidentRecords, attest: CloseAttestation): MissingGate[] {
+/**
+ * `required`: the steps the server put in the checklist (template, escalation). A step counts as
+ * present when an item with its id, or with the same label, is in the list; one that is gone (a
+ * log written before the server refused removals) is missing until someone adds it back.
+ */
+export function missingGates(
+	kind: IncidentKind,
+	state: RoomState,
+	records: IncidentRecords,
+	attest: CloseAttestation,
+	required: readonly { id: string; label: string }[] = []
+): MissingGate[] {
 	const missing: MissingGate[] = [];
 	const summary = state.meta.summary.trim();
 	if (kind === 'outage') {
@@ -47,6 +58,12 @@ export function missingGates(kind: IncidentKind, state: RoomState, records: Inci
 	const open = state.checklist.filter((item) => !item.done && item.exception === null);
 	if (open.length > 0) {
 		missing.push({ gate: 'checklist', message: `each containment step done or skipped with a reason (${open.map((i) => `"${i.label}"`).join(', ')})` });
+	}
+	const ids = new Set(state.checklist.map((item) => item.id));
+	const labels = new Set(state.checklist.map((item) => item.label.trim().toLowerCase()));
+	const gone = required.filter((step) => !ids.has(step.id) && !labels.has(step.label.trim().toLowerCase()));
+	if (gone.length > 0) {
+		missing.push({ gate: 'checklist', message: `containment steps that are no longer in the checklist; add them back and complete them (${gone.map((i) => `"${i.label}"`).join(', ')})` });
 	}
 	if (attest.credentialsRotated !== true) {
 		missing.push({ gate: 'credentials', message: 'confirmation that possibly compromised credentials were rotated' });

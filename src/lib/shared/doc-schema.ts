@@ -354,7 +354,9 @@ export function isIsoInstant(value: unknown): value is string {
 export type ServerChange =
 	| { type: 'entry.add'; entry: EntryInit }
 	| { type: 'meta.set'; field: MetaField; value: string | number }
-	| { type: 'checklist.toggle'; itemId: string; done: boolean };
+	| { type: 'checklist.toggle'; itemId: string; done: boolean }
+	/** An outage becomes a security incident: its kind, its first phase and the containment steps. */
+	| { type: 'incident.escalate'; status: string; checklist: ChecklistTemplateItem[] };
 
 export function applyServerChange(doc: Y.Doc, change: ServerChange): void {
 	switch (change.type) {
@@ -366,6 +368,23 @@ export function applyServerChange(doc: Y.Doc, change: ServerChange): void {
 			break;
 		case 'checklist.toggle':
 			checklistMap(doc).get(change.itemId)?.set('done', change.done);
+			break;
+		case 'incident.escalate':
+			doc.transact(() => {
+				metaMap(doc).set('kind', 'security');
+				metaMap(doc).set('status', change.status);
+				// Containment comes first: the steps go before what the outage's list held.
+				const first = readChecklist(doc).reduce((min, item) => Math.min(min, item.order), 0);
+				change.checklist.forEach((item, index) => {
+					if (checklistMap(doc).has(item.id)) return;
+					const row = new Y.Map<unknown>();
+					row.set('label', item.label);
+					row.set('order', first - change.checklist.length + index);
+					row.set('done', false);
+					if (item.capture) row.set('capture', true);
+					checklistMap(doc).set(item.id, row);
+				});
+			});
 			break;
 	}
 }

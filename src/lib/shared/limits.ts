@@ -23,3 +23,6 @@ export const MAX_PASSWORD_LENGTH = 1024;
 
 /** How many log events one page of `GET /api/incidents/:id/log` returns at most. */
 export const MAX_LOG_PAGE = 1000;
+
+/** Longest checklist step label (templates and steps added in the room). */
+export const MAX_CHECKLIST_LABEL = MAX_TITLE_LENGTH;
