@@ -43,6 +43,8 @@ export interface Vigiles {
 	log: LogStore;
 	rooms: RoomRegistry;
 	verifier: IncidentVerifier;
+	/** The review work limiter (replays, verification for readers, bundle exports). */
+	reviewWork: WorkLimiter;
 	/** The one-time setup link, when the server started with no users. */
 	setupUrl: string | null;
 	/** The checkpoint signing key, and whether this start created it. */
@@ -107,7 +109,7 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 	const share = new ShareHub(rooms, logger);
 	const connections = new OpenConnections();
 	const setupToken = new SetupToken();
-	/** Costly reads of the record (replays, verification for readers) share two slots. */
+	/** Costly reads of the record (replays, verification for readers, bundle exports) share two slots. */
 	const reviewWork = new WorkLimiter();
 	const sync = new SyncServer({
 		sessions,
@@ -131,6 +133,7 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 		search: new SearchIndex(database),
 		replayer: new Replayer(log, reviewWork),
 		integrity: new IntegrityChecks(verifier, log, reviewWork),
+		reviewWork,
 		incidentLock: new IncidentLock(),
 		links,
 		share,
@@ -184,7 +187,7 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 			await database.close();
 		})());
 
-	return { url, port, database, users, incidents, log, rooms, verifier, setupUrl, signer, keyCreated, close };
+	return { url, port, database, users, incidents, log, rooms, verifier, reviewWork, setupUrl, signer, keyCreated, close };
 }
 
 /**

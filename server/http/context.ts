@@ -12,6 +12,7 @@ import type { MemberStore } from '../incidents/member-store';
 import type { TemplateStore } from '../incidents/template-store';
 import type { IntegrityChecks } from '../review/integrity-checks';
 import type { Replayer } from '../review/replayer';
+import type { WorkLimiter } from '../review/work-limiter';
 import type { SearchIndex } from '../review/search-index';
 import type { LinkStore } from '../share/link-store';
 import type { ShareHub } from '../share/share-hub';
@@ -35,6 +36,8 @@ export interface AppDeps {
 	replayer: Replayer;
 	/** Chain verification for readers: bounded work, recent reports shared. */
 	integrity: IntegrityChecks;
+	/** Bounds costly reads of the record (replays, verification, bundle exports); 503 busy when full. */
+	reviewWork: WorkLimiter;
 	/** One record-changing command at a time per incident. */
 	incidentLock: IncidentLock;
 	links: LinkStore;

@@ -90,9 +90,12 @@ export function incidentsRoutes(deps: AppDeps): Hono<AppEnv> {
 
 	app.get('/incidents/:id/export', async (c) => {
 		const incident = await visibleIncident(c);
-		const files = await buildBundle(deps.log.database, incident, deps.signer.publicKey);
 		const folder = `vigiles-${incident.id}`;
-		const zip = zipSync(Object.fromEntries([...files].map(([name, bytes]) => [`${folder}/${name}`, new Uint8Array(bytes)])));
+		// The whole log read and zipped: one of the review slots, so exports cannot starve the rooms.
+		const zip = await deps.reviewWork.run(async () => {
+			const files = await buildBundle(deps.log.database, incident, deps.signer.publicKey);
+			return zipSync(Object.fromEntries([...files].map(([name, bytes]) => [`${folder}/${name}`, new Uint8Array(bytes)])));
+		});
 		return c.body(zip as Uint8Array<ArrayBuffer>, 200, {
 			'Content-Type': 'application/zip',
 			'Content-Disposition': `attachment; filename="${folder}.zip"`

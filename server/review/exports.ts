@@ -31,11 +31,18 @@ function when(entry: EntryView): string {
 }
 
 /** Markdown text with the characters that would start markup or break a table escaped. */
+/**
+ * Text from the room as one line of inert Markdown: line breaks become spaces, inline markup
+ * characters are escaped (with ~ for strikethrough and fences), and what would open a block at
+ * the start of a line (a list item, a setext underline, a numbered item) is escaped too.
+ */
 function md(text: string): string {
 	return text
 		.replace(/\r\n?|[\n\u2028\u2029]/g, ' ')
 		.trimStart()
-		.replace(/([\\`*_[\]<>|#])/g, '\\$1');
+		.replace(/([\\`*_[\]<>|#~])/g, '\\$1')
+		.replace(/^([-+=])/, '\\$1')
+		.replace(/^(\d+)([.)])/, '$1\\$2');
 }
 
 export function ordered(input: Pick<ExportInput, 'state' | 'provenance'>): EntryView[] {
@@ -62,7 +69,10 @@ export function postmortemMarkdown(input: ExportInput): string {
 	}
 	out.push('## Figures', '');
 	for (const figure of figures) {
-		const value = figure.ms === null ? 'not recorded' : `${formatDuration(figure.ms, figure.precision)}${figure.precision === 'day' ? ' (good to a day)' : ''}`;
+		const value =
+			figure.ms === null
+				? 'not recorded'
+				: `${formatDuration(figure.ms, figure.precision)}${figure.precision === 'day' ? ' (good to a day)' : ''}${figure.ms < 0 ? ' (ends before it starts: check the marks)' : ''}`;
 		out.push(`- ${figure.label}: ${value}`);
 	}
 	out.push('');
@@ -92,7 +102,7 @@ export function postmortemMarkdown(input: ExportInput): string {
 	out.push('## Roles over time', '');
 	if (records.roles.length === 0) out.push('_No roles were assigned._');
 	for (const term of records.roles) {
-		out.push(`- ${roleLabel(term.role)}: ${md(term.name)}, from ${formatUtc(term.from)} ${term.until ? `to ${formatUtc(term.until)}` : 'to the end'}`);
+		out.push(`- ${md(roleLabel(term.role))}: ${md(term.name)}, from ${formatUtc(term.from)} ${term.until ? `to ${formatUtc(term.until)}` : 'to the end'}`);
 	}
 	out.push('');
 	if (incident.kind === 'security' || records.evidence.length > 0) {
@@ -177,7 +187,10 @@ export function timelineCsv(input: Pick<ExportInput, 'state' | 'provenance'>): s
 	return stringify([[...CSV_COLUMNS], ...rows], { quoted_string: true });
 }
 
-/** A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with '. */
+/**
+ * A cell a spreadsheet would run as a formula is prefixed with ': one that starts with =, +, -,
+ * @, a tab or a line break, or with spaces before one of the first four (some trim them).
+ */
 function neutralize(text: string): string {
-	return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+	return /^[=+\-@\t\r\n]|^\s+[=+\-@]/.test(text) ? `'${text}` : text;
 }

@@ -79,6 +79,21 @@ describe.each(engines())('export bundle and verify on %s', (engine) => {
 		expect(result.report).toMatchObject({ ok: true, rows: 7, checkpoints: { count: 1, verified: 1, lastSeq: 4 }, unprotectedTail: { fromSeq: 6, toSeq: 7 } });
 	});
 
+	it('bundle exports share the review slots: with every slot and the queue taken, an export is told 503 busy, and works once they free', async () => {
+		let release!: () => void;
+		const held = new Promise<void>((resolve) => (release = resolve));
+		// Two running and sixteen waiting: the limiter is full.
+		const jobs = Array.from({ length: 18 }, () => server.vigiles.reviewWork.run(() => held));
+		const busy = await fetch(`${server.url}/api/incidents/${incidentId}/export`, { headers: { cookie: responder.cookie } });
+		expect(busy.status).toBe(503);
+		expect(((await busy.json()) as { error: { code: string } }).error.code).toBe('busy');
+		release();
+		await Promise.all(jobs);
+		const ok = await fetch(`${server.url}/api/incidents/${incidentId}/export`, { headers: { cookie: responder.cookie } });
+		expect(ok.status).toBe(200);
+		expect(ok.headers.get('content-type')).toBe('application/zip');
+	});
+
 	it('verify.mjs --key checks against a key the auditor trusts, and fails with any other', async () => {
 		const dir = await downloadBundle();
 		const trusted = path.join(dir, '..', `trusted-${path.basename(dir)}.pem`);

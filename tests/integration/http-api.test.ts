@@ -186,7 +186,16 @@ describe.each(engines())('HTTP API on %s', (engine) => {
 					type: 'incident.created',
 					summary: expect.stringContaining('Checkout is down'),
 					changes: [
-						{ type: 'incident.created', title: 'Checkout is down', kind: 'outage', severity: 2 },
+						{
+							type: 'incident.created',
+							title: 'Checkout is down',
+							kind: 'outage',
+							severity: 2,
+							checklist: [
+								{ id: 'impact', label: 'Confirm who is affected and how' },
+								{ id: 'status-update', label: 'Post the first status update' }
+							]
+						},
 						{ type: 'member.added', userId: responder.id, name: 'Rey Responder' }
 					]
 				}

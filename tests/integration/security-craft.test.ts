@@ -496,13 +496,14 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		// A client writes the offset field itself; only "Z" or ±hh:mm may come out of it.
 		entry('formula', '=HYPERLINK("http://attacker.example","open")', '=cmd|\' /c calc\'!A0');
 		entry('separator', 'paged the team\u2028# Injected heading\u2029- [x] fake step');
+		entry('linefeed', '\n=SUM(A1:A9)');
 		// Two million characters of distinct words: more than a tsvector holds (1 MB).
 		for (let part = 0; part < 8; part++) {
 			entry(`long-${part}`, Array.from({ length: 40_000 }, (_, i) => `w${part}x${i}`).join(' '));
 		}
 		client.doc.transact(() => {
-			metaMap(client.doc).set('summary', 'Backlog of the zanzibarqueue consumer.\n## Forged section');
-			metaMap(client.doc).set('cause', 'consumer pool too small');
+			metaMap(client.doc).set('summary', '1. Backlog of the zanzibarqueue consumer.\n## Forged section');
+			metaMap(client.doc).set('cause', '~~~\nconsumer pool too small');
 		});
 		addFollowUp(client.doc, { id: 'f1', text: 'Autoscale the consumer', owner: 'Platform' });
 		await until(async () => (await server.api(lead, 'GET', `/api/incidents/${id}/close-check`)).json.ready === true, 20_000, 'ready');
@@ -529,12 +530,18 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		]);
 		expect(markdown).not.toMatch(/[\u2028\u2029]/);
 		expect(markdown).toContain('paged the team \\# Injected heading - \\[x\\] fake step');
+		// Nothing from the room opens a block: no fence, no list item, no setext underline.
+		expect(lines).toContain('1\\. Backlog of the zanzibarqueue consumer. \\#\\# Forged section');
+		expect(lines).toContain('\\~\\~\\~ consumer pool too small');
+		expect(lines.filter((line) => /^(~~~|```)/.test(line))).toEqual([]);
 
 		const csv = (await server.api(lead, 'GET', `/api/incidents/${id}/timeline.csv`)).json as string;
 		const formulaRow = csv.split('\n').find((line) => line.includes('HYPERLINK')) as string;
 		expect(formulaRow).toContain('"\'=HYPERLINK(');
 		expect(formulaRow).toContain('"exact","Z","response"');
 		expect(csv).not.toContain('cmd|');
+		// A cell that starts with a line break before its formula is neutralized too.
+		expect(csv).toContain('"\'\n=SUM(A1:A9)"');
 	});
 
 	it('admins edit checklist templates per kind; new incidents start with the new list', async () => {

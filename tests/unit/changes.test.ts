@@ -97,13 +97,22 @@ describe('reading entries defensively', () => {
 		const { readEntries, isIsoInstant } = await import('../../src/lib/shared/doc-schema');
 		expect(isIsoInstant('2018-10-21T22:52:00.000Z')).toBe(true);
 		expect(isIsoInstant('2018-10-21T22:52+02:00')).toBe(true);
-		for (const bad of ['1', '2018-02-30T00:00:00Z', '2018-10-21', '2018-10-21T25:00Z', 'yesterday', 20181021]) {
+		for (const bad of ['1', '2018-02-30T00:00:00Z', '2018-10-21', '2018-10-21T25:00Z', '2018-10-21T22:52+99:99', '2018-10-21T22:52-15:00', 'yesterday', 20181021]) {
 			expect(isIsoInstant(bad), String(bad)).toBe(false);
 		}
 		const doc = new Y.Doc();
 		addEntry(doc, { id: 'ok', text: 'fine', occurredAt: '2018-10-21T22:52:00.000Z', occurredOffset: 'Z', precision: 'minute', writtenAt: '2018-10-21T22:53:00.000Z' });
 		addEntry(doc, { id: 'bad', text: 'shown raw before', occurredAt: '1', occurredOffset: 'Z', precision: 'minute', writtenAt: '1' });
 		expect(readEntries(doc).map((e) => e.id)).toEqual(['ok']);
+	});
+
+	it('reads an offset outside the clocks people use (−12:00 to +14:00) as Z', async () => {
+		const { readEntries, isUtcOffset } = await import('../../src/lib/shared/doc-schema');
+		for (const good of ['Z', '+05:30', '-12:00', '+14:00', '+05:45']) expect(isUtcOffset(good), good).toBe(true);
+		for (const bad of ['+99:99', '+14:30', '-15:00', '+05:60', '05:30', 'z', '+5:30']) expect(isUtcOffset(bad), bad).toBe(false);
+		const doc = new Y.Doc();
+		addEntry(doc, { id: 'odd', text: 'x', occurredAt: '2018-10-21T22:52:00.000Z', occurredOffset: '+99:99', precision: 'minute', writtenAt: '2018-10-21T22:53:00.000Z' });
+		expect(readEntries(doc)[0].occurredOffset).toBe('Z');
 	});
 
 	it('keeps what Postgres cannot store out of summaries: NUL and broken Unicode become U+FFFD', () => {

@@ -59,4 +59,9 @@ describe('formatDuration between ends known to the day', () => {
 		expect(formatDuration(10 * 3_600_000, 'day')).toBe('under a day');
 		expect(formatDuration(13 * 86_400_000, 'day')).toBe('~13 d');
 	});
+
+	it('shows marks in the wrong order as a negative span with its sign in front, not a mix of signs', () => {
+		expect(formatDuration(-65 * 60_000)).toBe('−1 h 5 min');
+		expect(formatDuration(-3 * 86_400_000, 'day')).toBe('~−3 d');
+	});
 });

@@ -268,7 +268,14 @@ export function addAnnotation(
 
 /** A UTC offset as written ("Z", "+05:30"); anything else a client wrote reads as "Z". */
 function offsetOr(value: unknown): string {
-	return typeof value === 'string' && /^(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : 'Z';
+	return isUtcOffset(value) ? value : 'Z';
+}
+
+/** "Z" or ±hh:mm within the offsets clocks use (−12:00 to +14:00, minutes under 60). */
+export function isUtcOffset(value: unknown): value is string {
+	if (value === 'Z') return true;
+	const match = typeof value === 'string' ? /^[+-](\d{2}):(\d{2})$/.exec(value) : null;
+	return match !== null && Number(match[1]) * 60 + Number(match[2]) <= 14 * 60 && Number(match[2]) < 60;
 }
 
 export function readEntry(id: string, value: unknown): EntryView | null {
@@ -344,7 +351,8 @@ export function isIsoInstant(value: unknown): value is string {
 	if (!match || Number.isNaN(Date.parse(value))) return false;
 	const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0));
 	const date = new Date(Date.UTC(year, month - 1, day));
-	return date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 61;
+	const offset = /(Z|[+-]\d{2}:\d{2})$/.exec(value)?.[1];
+	return date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 61 && isUtcOffset(offset);
 }
 
 /**

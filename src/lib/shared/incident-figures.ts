@@ -65,17 +65,20 @@ export function incidentFigures(kind: IncidentKind, entries: EntryView[]): Figur
  * "~13 d", "24 h 11 min", "2 min": hours up to two days, then days; "~" when the ends are known
  * only to the day or the hour.
  */
-export function formatDuration(ms: number, precision: Precision | null = 'exact'): string {
+export function formatDuration(signedMs: number, precision: Precision | null = 'exact'): string {
 	const approx = precision === 'day' || precision === 'hour' ? '~' : '';
+	// Marks in the wrong order give a negative span: shown as one, its sign in front of the number.
+	const sign = signedMs < 0 ? '−' : '';
+	const ms = Math.abs(signedMs);
 	if (precision === 'day') {
 		const days = Math.round(ms / 86_400_000);
 		// "~0 d" reads as nothing; between ends known to the day it is "under a day".
-		return days === 0 ? 'under a day' : `${approx}${days} d`;
+		return days === 0 ? 'under a day' : `${approx}${sign}${days} d`;
 	}
 	const minutes = Math.round(ms / 60_000);
 	const days = minutes >= 2880 ? Math.floor(minutes / 1440) : 0;
 	const hours = Math.floor((minutes - days * 1440) / 60);
 	const mins = minutes % 60;
 	const parts = [days ? `${days} d` : '', hours ? `${hours} h` : '', mins || (!days && !hours) ? `${mins} min` : ''].filter(Boolean);
-	return `${approx}${parts.join(' ')}`;
+	return `${approx}${sign}${parts.join(' ')}`;
 }
