@@ -5,6 +5,7 @@
  */
 import { coldLoad } from './cold-load';
 import { fuzzLatency } from './fuzz';
+import { judgeCost } from './judge';
 import { revocation } from './revocation';
 import { logAppend } from './log-append';
 import { relayLatency } from './relay-latency';
@@ -15,6 +16,7 @@ const benches: Record<string, () => Promise<void>> = {
 	'log-append': logAppend,
 	'cold-load': coldLoad,
 	fuzz: fuzzLatency,
+	judge: judgeCost,
 	revocation,
 	review
 };

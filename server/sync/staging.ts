@@ -264,7 +264,6 @@ function decode(update: Uint8Array): Decoded {
  * nor in the update, and deletions of content neither has.
  */
 function checkDependencies(decoded: Decoded, store: Y.Doc['store']): void {
-	const known = (client: number, clock: number) => clock < Y.getState(store, client) || inUpdate(client, clock);
 	const ranges = new Map<number, [number, number][]>();
 	for (const struct of decoded.structs) {
 		if (!(struct instanceof Y.Item) && !(struct instanceof Y.GC)) continue;
@@ -274,9 +273,9 @@ function checkDependencies(decoded: Decoded, store: Y.Doc['store']): void {
 		list.push([clock, clock + struct.length]);
 		ranges.set(client, list);
 	}
-	function inUpdate(client: number, clock: number): boolean {
-		return (ranges.get(client) ?? []).some(([from, to]) => clock >= from && clock < to);
-	}
+	// Each client's content must continue where the server's ends, without a gap; then what the
+	// server will know of that client is one run of clocks, [0, known end).
+	const knownEnd = new Map<number, number>();
 	for (const [client, list] of ranges) {
 		list.sort((a, b) => a[0] - b[0]);
 		let next = Y.getState(store, client);
@@ -284,11 +283,15 @@ function checkDependencies(decoded: Decoded, store: Y.Doc['store']): void {
 			if (from > next) throw new MissingDependencyError(`content of client ${client} starts at clock ${from}, after a gap from ${next}`);
 			next = Math.max(next, to);
 		}
+		knownEnd.set(client, next);
 	}
+	// One lookup per reference (a scan of the ranges per reference made a large honest update
+	// quadratic: 1.3 s to judge 80,000 offline keystrokes that Yjs applies in 0.1 s).
+	const end = (client: number) => knownEnd.get(client) ?? Y.getState(store, client);
 	for (const struct of decoded.structs) {
 		if (!(struct instanceof Y.Item)) continue;
 		for (const ref of [struct.origin, struct.rightOrigin, struct.parent]) {
-			if (ref instanceof Y.ID && !known(ref.client, ref.clock)) {
+			if (ref instanceof Y.ID && ref.clock >= end(ref.client)) {
 				throw new MissingDependencyError(`an item refers to ${ref.client}:${ref.clock}, which the server does not have`);
 			}
 		}
@@ -296,9 +299,8 @@ function checkDependencies(decoded: Decoded, store: Y.Doc['store']): void {
 	for (const [client, deletions] of decoded.ds.clients) {
 		for (const { clock, len } of deletions) {
 			if (clock + len > MAX_CLOCK) throw new ProtocolError(`deletion range of client ${client} is out of range`);
-			const end = clock + len;
-			if (end > Y.getState(store, client) && !((ranges.get(client) ?? []).some(([from, to]) => from <= Math.max(clock, Y.getState(store, client)) && to >= end))) {
-				throw new MissingDependencyError(`a deletion covers ${client}:${clock}..${end}, which the server does not have`);
+			if (clock + len > end(client)) {
+				throw new MissingDependencyError(`a deletion covers ${client}:${clock}..${clock + len}, which the server does not have`);
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
+import { addFollowUp, metaMap } from '../../src/lib/shared/doc-schema';
 import { engines } from '../support/engines';
 import { connectClient, until } from '../support/sync-client';
 import { startTestServer, type TestServer, type TestUser } from '../support/test-server';
@@ -88,6 +89,47 @@ describe.each(engines())('who sees what, on %s', (engine) => {
 		const res = await server.api(lead, 'DELETE', `/api/incidents/${incident.id}/members/${lead.id}`);
 		expect(res.status).toBe(409);
 		expect(res.json.error.code).toBe('last_member');
+	});
+
+	it('two members removing each other at once leave one member, never none: the second is refused', async () => {
+		for (let round = 0; round < 5; round++) {
+			const incident = await server.createIncident(lead, { kind: 'security' });
+			await server.api(lead, 'POST', `/api/incidents/${incident.id}/members`, { userId: colleague.id });
+			const [a, b] = await Promise.all([
+				server.api(lead, 'DELETE', `/api/incidents/${incident.id}/members/${colleague.id}`),
+				server.api(colleague, 'DELETE', `/api/incidents/${incident.id}/members/${lead.id}`)
+			]);
+			const statuses = [a.status, b.status].sort();
+			// The one that went second either no longer sees the incident (404) or is the last member (409).
+			expect(statuses[0]).toBe(200);
+			expect([404, 409]).toContain(statuses[1]);
+			const remaining = a.status === 200 ? lead : colleague;
+			expect((await server.api(remaining, 'GET', `/api/incidents/${incident.id}/members`)).json.members).toHaveLength(1);
+		}
+	});
+
+	it('access changes on a closed incident are logged and signed at once: the archive never has an unsigned tail', async () => {
+		const incident = await server.createIncident(lead);
+		const id = incident.id;
+		const client = connectClient(server.wsUrl, id, lead.cookie);
+		await client.synced();
+		client.doc.transact(() => {
+			metaMap(client.doc).set('summary', 'Checkout failed for ten minutes.');
+			metaMap(client.doc).set('cause', 'A bad deploy.');
+		});
+		addFollowUp(client.doc, { id: 'f1', text: 'Canary deploys', owner: 'Platform' });
+		await until(async () => (await server.api(lead, 'GET', `/api/incidents/${id}/close-check`)).json.ready === true, 10_000, 'ready');
+		expect((await server.api(lead, 'POST', `/api/incidents/${id}/close`, {})).status).toBe(200);
+		client.destroy();
+		// With the room loaded, and after it is unloaded (the command then appends directly).
+		expect((await server.api(lead, 'POST', `/api/incidents/${id}/members`, { userId: colleague.id })).status).toBe(201);
+		await server.restart();
+		expect((await server.api(lead, 'PUT', `/api/incidents/${id}/restriction`, { restricted: true })).status).toBe(200);
+		const events = (await server.api(lead, 'GET', `/api/incidents/${id}/log?limit=1000`)).json.events as { type: string }[];
+		const tail = events.slice(events.findIndex((e) => e.type === 'incident.closed')).map((e) => e.type);
+		expect(tail).toEqual(['incident.closed', 'checkpoint.signed', 'member.added', 'checkpoint.signed', 'incident.restricted', 'checkpoint.signed']);
+		const report = await server.vigiles.verifier.verify(id);
+		expect(report).toMatchObject({ ok: true, unprotectedTail: null });
 	});
 
 	it('restricting an open incident disconnects non-members at once', async () => {

@@ -1,0 +1,65 @@
+/**
+ * What judging costs next to applying: a client that wrote offline for minutes reconnects and
+ * sends everything at once (here 4,000 writes: entries added and appended to, beside 13,500
+ * entries from nine others). The server judges it (dependencies, ownership, what it changed)
+ * before it may be logged; plain `Y.applyUpdate` of the same update is the floor. The judge runs
+ * under a wall-clock budget (3 s + 1 ms per KiB), so this ratio is what keeps honest reconnects
+ * far from being refused as too costly on a busy machine.
+ */
+import * as Y from 'yjs';
+import { addEntry, entriesMap } from '../src/lib/shared/doc-schema';
+import { Staging } from '../server/sync/staging';
+import { table } from './bench-server';
+
+const RUNS = 5;
+
+function entry(id: string, text: string) {
+	const now = new Date().toISOString();
+	return { id, text, occurredAt: now, occurredOffset: 'Z', precision: 'exact' as const, writtenAt: now };
+}
+
+function median(values: number[]): number {
+	return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
+export async function judgeCost(): Promise<void> {
+	const room = new Y.Doc();
+	for (let c = 0; c < 9; c++) {
+		const other = new Y.Doc();
+		for (let n = 0; n < 1500; n++) addEntry(other, entry(`o${c}-${n}`, `client ${c} entry ${n}`));
+		Y.applyUpdate(room, Y.encodeStateAsUpdate(other));
+	}
+	const offline = new Y.Doc();
+	Y.applyUpdate(offline, Y.encodeStateAsUpdate(room));
+	const before = Y.encodeStateVector(offline);
+	let last = '';
+	for (let n = 0; n < 4000; n++) {
+		if (n % 3 === 0 && last) {
+			const text = entriesMap(offline).get(last)?.get('text') as Y.Text;
+			text.insert(text.length, ` +${n}`);
+		} else {
+			last = `m-${n}`;
+			addEntry(offline, entry(last, `offline entry ${n}`));
+		}
+	}
+	const update = Y.encodeStateAsUpdate(offline, before);
+	const judged: number[] = [];
+	const applied: number[] = [];
+	for (let run = 0; run < RUNS; run++) {
+		const staging = new Staging(room);
+		let t0 = performance.now();
+		staging.apply(update, 'writer', () => undefined, 'client');
+		judged.push(performance.now() - t0);
+		staging.destroy();
+		const plain = new Y.Doc();
+		Y.applyUpdate(plain, Y.encodeStateAsUpdate(room));
+		t0 = performance.now();
+		Y.applyUpdate(plain, update);
+		applied.push(performance.now() - t0);
+		plain.destroy();
+	}
+	console.log(`\nJudging one large reconnect update (${Math.round(update.byteLength / 1024)} KiB, 4,000 offline writes; median of ${RUNS})`);
+	const judge = median(judged);
+	const apply = median(applied);
+	table([{ 'judge ms': Math.round(judge), 'Y.applyUpdate ms': Math.round(apply), overhead: `${(judge / apply).toFixed(1)}×`, 'budget ms': 3000 + Math.ceil(update.byteLength / 1024) }]);
+}
