@@ -8,6 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../db/database';
 import { incidentCheckpoints, incidentLog, signingKeys } from '../db/schema';
+import type { Change } from '../../src/lib/shared/changes';
 import { keyIdOf, verifyLog } from './log-chain.mjs';
 
 export type VerifyReport = ReturnType<typeof verifyLog>;
@@ -67,6 +68,7 @@ export class IncidentVerifier {
 				});
 			}
 		}
+		extraProblems.push(...lifecycleProblems(rows.map((row) => ({ seq: row.seq, type: row.type, changes: row.changes as Change[] }))));
 		return verifyLog({
 			incident: incidentId,
 			rows: rows.map((row) => ({
@@ -96,4 +98,26 @@ export class IncidentVerifier {
 			extraProblems
 		});
 	}
+}
+
+/**
+ * Closing and reopening each commit as one transaction: the status change and its lifecycle row
+ * are neighbours (closed: the status row, then `incident.closed`; reopened: `incident.reopened`,
+ * then the status row). A status set to "closed" without its closed row, or a closed row without
+ * the status change, means the pair was split (a log written before they were one transaction,
+ * or an edit); the record then disagrees with itself about whether the incident is closed.
+ */
+export function lifecycleProblems(rows: { seq: number; type: string; changes: Change[] }[]): { seq: number; code: string; message: string }[] {
+	const problems: { seq: number; code: string; message: string }[] = [];
+	const setsClosed = (row: { changes: Change[] } | undefined) =>
+		row?.changes.some((c) => c.type === 'field.changed' && c.field === 'status' && c.to === 'closed') ?? false;
+	rows.forEach((row, i) => {
+		if (setsClosed(row) && rows[i + 1]?.type !== 'incident.closed') {
+			problems.push({ seq: row.seq, code: 'lifecycle_split', message: `seq ${row.seq} sets the status to closed, but no incident.closed row follows it` });
+		}
+		if (row.type === 'incident.closed' && !setsClosed(rows[i - 1])) {
+			problems.push({ seq: row.seq, code: 'lifecycle_split', message: `seq ${row.seq} closes the incident, but the row before it does not set the status to closed` });
+		}
+	});
+	return problems;
 }

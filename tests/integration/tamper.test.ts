@@ -183,4 +183,20 @@ describe.each(engines())('tampering with the log on %s', (engine) => {
 		expect(report.problems.map((p) => p.code)).toContain(code);
 		expect(report.firstBadSeq).toBe(firstBadSeq);
 	});
+
+	it('verify names a close split in two (the status set to closed with no closed row after it), as a log written by a crash between them would be', async () => {
+		const id = await buildIncident();
+		const change = { type: 'field.changed' as const, field: 'status', from: 'investigating', to: 'closed' };
+		await server.vigiles.log.append(id, [
+			{ at: new Date(), actorId: alice.id, type: 'field.changed', summary: 'status: closed', changes: [change], update: null, newClientIds: [] },
+			{ kind: 'checkpoint', at: new Date() }
+		]);
+		const report = await verify(id);
+		expect(report.ok).toBe(false);
+		expect(report.problems).toContainEqual(expect.objectContaining({ code: 'lifecycle_split', seq: 15 }));
+		// The chain itself is intact: the finding is about what the rows say, not their hashes.
+		// (Problems with no seq are about the key rows, which an earlier case here swapped.)
+		expect(report.problems.filter((p) => p.seq !== null).map((p) => p.code)).toEqual(['lifecycle_split']);
+	});
 });
+
