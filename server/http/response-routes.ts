@@ -54,7 +54,11 @@ const evidenceBody = z.object({
 
 const transferBody = z.object({ to: text(200), why: text(500, 'must say why custody changes'), at: instant.optional() });
 
-const escalateBody = z.object({ reason: text(2000, 'must say why this is a security incident') });
+const escalateBody = z.object({
+	reason: text(2000, 'must say why this is a security incident'),
+	/** People to keep in (made members before the incident is restricted), e.g. those in the room. */
+	keep: z.array(z.uuid({ error: 'must be user ids' })).max(100, 'must list at most 100 people').default([])
+});
 
 const sealBody = z.object({
 	sha256: z
@@ -232,13 +236,20 @@ export function responseRoutes(deps: AppDeps): Hono<AppEnv> {
 	/**
 	 * An outage turns out to be a security incident. The server applies what a security incident
 	 * starts with: its first phase, the containment checklist (before the outage's steps), the
-	 * incident restricted to its members (the one escalating among them) and stakeholder links
-	 * off, each a row in the log; the reason is logged with the escalation.
+	 * incident restricted to its members (the one escalating and the people in `keep` among
+	 * them) and stakeholder links off, each a row in the log; the reason is logged with it.
 	 */
 	app.post('/incidents/:id/escalate', async (c) => {
-		const { reason } = await readBody(c, escalateBody);
+		const { reason, keep } = await readBody(c, escalateBody);
 		return command(c, async (incident, actor) => {
 			if (incident.kind === 'security') throw new ApiError(409, 'already_security', 'the incident is already a security incident');
+			// Everyone to keep must be a user who can be a member; checked before anything changes.
+			const kept = [];
+			for (const userId of new Set(keep)) {
+				const user = await deps.users.findById(userId);
+				if (!user || user.disabledAt) throw new ApiError(422, 'invalid_field', `keep: ${userId} is not an active user`);
+				kept.push(user);
+			}
 			const room = await deps.rooms.get(incident.id);
 			const state = await room.roomState();
 			const template = await deps.templates.get('security');
@@ -257,8 +268,10 @@ export function responseRoutes(deps: AppDeps): Hono<AppEnv> {
 					checklist: steps.map((item) => ({ id: item.id, label: item.label }))
 				})
 			);
-			if (await deps.members.add(incident.id, actor.id, actor.id)) {
-				await record(incident, actor, { type: 'member.added', userId: actor.id, name: actor.name });
+			for (const user of [{ id: actor.id, name: actor.name }, ...kept]) {
+				if (await deps.members.add(incident.id, user.id, actor.id)) {
+					await record(incident, actor, { type: 'member.added', userId: user.id, name: user.name });
+				}
 			}
 			if (!incident.restricted) await restrict(deps, incident.id, true, actor);
 			if (incident.linksEnabled) await setSharing(deps, incident.id, false, actor);

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { missingGates } from '../../src/lib/shared/close-gates';
 import { INCIDENT_KINDS, STATUSES, type IncidentKind } from '../../src/lib/shared/incident-kinds';
 import { MAX_CHECKLIST_LABEL } from '../../src/lib/shared/limits';
-import { foldRecords } from '../../src/lib/shared/records';
+import { foldOrigin, foldRecords } from '../../src/lib/shared/records';
 import { commandItem } from '../log/command-item';
 import { postmortemMarkdown, timelineCsv, type ExportInput } from '../review/exports';
 import { MAX_QUERY_CHARS } from '../review/search-index';
@@ -50,9 +50,10 @@ export function reviewRoutes(deps: AppDeps): Hono<AppEnv> {
 
 	async function exportInput(incident: Incident): Promise<ExportInput> {
 		const room = await deps.rooms.get(incident.id);
-		const [state, recordEvents, provenance, { report }] = await Promise.all([
+		const [state, recordEvents, originEvents, provenance, { report }] = await Promise.all([
 			room.roomState(),
 			deps.log.recordEvents(incident.id),
+			deps.log.originEvents(incident.id),
 			deps.log.provenance(incident.id),
 			deps.integrity.recent(incident.id)
 		]);
@@ -60,6 +61,7 @@ export function reviewRoutes(deps: AppDeps): Hono<AppEnv> {
 			incident,
 			state,
 			records: foldRecords(recordEvents),
+			origin: foldOrigin(originEvents),
 			provenance,
 			integrity: { ok: report.ok, headSeq: report.headSeq, checkpoints: report.checkpoints.count, firstBadSeq: report.firstBadSeq },
 			generatedAt: new Date()
@@ -70,9 +72,9 @@ export function reviewRoutes(deps: AppDeps): Hono<AppEnv> {
 	app.get('/incidents/:id/close-check', async (c) => {
 		const incident = await requireVisibleIncident(c, deps.incidents);
 		const room = await deps.rooms.get(incident.id);
-		const [state, events, required] = await Promise.all([room.roomState(), deps.log.recordEvents(incident.id), deps.log.requiredChecklist(incident.id)]);
+		const [state, events, origin] = await Promise.all([room.roomState(), deps.log.recordEvents(incident.id), deps.log.originEvents(incident.id)]);
 		const attest = { credentialsRotated: c.req.query('credentialsRotated') === 'true' };
-		const missing = missingGates(incident.kind as IncidentKind, state, foldRecords(events), attest, required);
+		const missing = missingGates(incident.kind as IncidentKind, state, foldRecords(events), attest, foldOrigin(origin).required);
 		return c.json({ closed: incident.closedAt !== null, ready: missing.length === 0, missing });
 	});
 
@@ -86,9 +88,9 @@ export function reviewRoutes(deps: AppDeps): Hono<AppEnv> {
 			const room = await deps.rooms.get(incident.id);
 			const who = { id: actor.id, name: actor.name };
 			const closed = await room.close(async (state) => {
-				const [events, required] = await Promise.all([deps.log.recordEvents(incident.id), deps.log.requiredChecklist(incident.id)]);
+				const [events, origin] = await Promise.all([deps.log.recordEvents(incident.id), deps.log.originEvents(incident.id)]);
 				const kind = incident.kind as IncidentKind;
-				const missing = missingGates(kind, state, foldRecords(events), body, required);
+				const missing = missingGates(kind, state, foldRecords(events), body, foldOrigin(origin).required);
 				if (missing.length > 0) {
 					throw new ApiError(422, 'close_gates', `the incident cannot close yet; missing: ${missing.map((m) => m.message).join('; ')}`, { missing });
 				}

@@ -289,25 +289,15 @@ export class LogStore {
 	}
 
 	/**
-	 * The checklist steps the server put in the incident (its template at creation, the
-	 * containment steps at escalation): the closing gate counts each of them, whatever the
-	 * document says now.
+	 * The rows that made the incident what it is: its creation and any escalation to a security
+	 * incident, in seq order. They carry the checklist steps the server put in (the closing gate
+	 * counts each of them, whatever the document says now) and the escalation's reason.
 	 */
-	async requiredChecklist(incidentId: string): Promise<{ id: string; label: string }[]> {
-		const rows = await this.db
-			.select({ changes: incidentLog.changes })
-			.from(incidentLog)
-			.where(and(eq(incidentLog.incidentId, incidentId), inArray(incidentLog.type, ['incident.created', 'incident.escalated'])))
-			.orderBy(asc(incidentLog.seq));
-		const steps = new Map<string, { id: string; label: string }>();
-		for (const row of rows) {
-			for (const change of row.changes as Change[]) {
-				if ((change.type === 'incident.created' || change.type === 'incident.escalated') && change.checklist) {
-					for (const step of change.checklist) steps.set(step.id, step);
-				}
-			}
-		}
-		return [...steps.values()];
+	originEvents(incidentId: string): Promise<LogEvent[]> {
+		return this.selectEvents(
+			and(eq(incidentLog.incidentId, incidentId), inArray(incidentLog.type, ['incident.created', 'incident.escalated'])),
+			'asc'
+		);
 	}
 
 	/**

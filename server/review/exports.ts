@@ -8,16 +8,17 @@ import { stringify } from 'csv-stringify/sync';
 import { formatDuration, incidentFigures } from '../../src/lib/shared/incident-figures';
 import { formatUtc } from '../../src/lib/shared/occurred-at';
 import type { Provenance } from '../../src/lib/shared/provenance';
-import { roleLabel, type IncidentRecords } from '../../src/lib/shared/records';
+import { roleLabel, type IncidentOrigin, type IncidentRecords } from '../../src/lib/shared/records';
 import type { RoomState } from '../../src/lib/shared/room-state';
 import { sortTimeline } from '../../src/lib/shared/timeline-order';
 import { severityLabel } from '../../src/lib/shared/incident-kinds';
-import type { EntryView } from '../../src/lib/shared/doc-schema';
+import { MILESTONE_LABELS, type EntryView } from '../../src/lib/shared/doc-schema';
 
 export interface ExportInput {
 	incident: { id: string; title: string; kind: string; severity: number; createdAt: string; closedAt: string | null };
 	state: RoomState;
 	records: IncidentRecords;
+	origin: IncidentOrigin;
 	provenance: Provenance;
 	integrity: { ok: boolean; headSeq: number; checkpoints: number; firstBadSeq: number | null };
 	generatedAt: Date;
@@ -58,7 +59,13 @@ export function postmortemMarkdown(input: ExportInput): string {
 	out.push(
 		`- Kind: ${incident.kind === 'security' ? 'security incident' : 'outage'}, ${severityLabel(state.meta.severity)}`,
 		`- Opened: ${formatUtc(incident.createdAt)}`,
-		`- Closed: ${incident.closedAt ? formatUtc(incident.closedAt) : 'not closed'}`,
+		...input.origin.escalations.map(
+			(e) => `- Escalated from ${e.from === 'outage' ? 'an outage' : md(e.from)} to a security incident: ${formatUtc(e.at)} by ${md(e.by ?? 'unknown')}: ${md(e.reason)}`
+		),
+		`- Closed: ${incident.closedAt ? formatUtc(incident.closedAt) : 'not closed'}${records.closed ? ` by ${md(records.closed.by ?? 'unknown')}` : ''}`,
+		...(incident.kind === 'security' && records.closed
+			? [`- Credentials rotated: ${records.closed.credentialsRotated ? `confirmed by ${md(records.closed.by ?? 'unknown')} at close` : 'not confirmed'}`]
+			: []),
 		`- Record: ${input.integrity.ok ? 'verified' : `FAILED verification at seq ${input.integrity.firstBadSeq}`} (${input.integrity.headSeq} log rows, ${input.integrity.checkpoints} signed checkpoints)`,
 		`- Incident id: ${incident.id}`,
 		''
@@ -94,7 +101,7 @@ export function postmortemMarkdown(input: ExportInput): string {
 		out.push('| Occurred (UTC) | What | Added by | Received |', '|---|---|---|---|');
 		for (const entry of inLane) {
 			const p = provenance.entries[entry.id];
-			const mark = entry.milestone ? ` **[${entry.milestone}]**` : '';
+			const mark = entry.milestone ? ` **[${MILESTONE_LABELS[entry.milestone]}]**` : '';
 			out.push(`| ${md(when(entry))} | ${md(entry.text)}${mark} | ${md(p?.addedBy?.name ?? 'unknown')} | ${p ? formatUtc(p.addedAt) : ''} |`);
 		}
 		out.push('');

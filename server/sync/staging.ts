@@ -191,7 +191,7 @@ export function refusedMeta(changes: Change[], doc: Y.Doc): string | null {
  */
 export function refusedChecklist(changes: Change[], doc: Y.Doc): string | null {
 	const touched = new Set(
-		changes.flatMap((c) => (c.type === 'checklist.edited' || c.type === 'checklist.toggled' || c.type === 'checklist.excepted' ? [c.itemId] : []))
+		changes.flatMap((c) => (c.type === 'checklist.added' || c.type === 'checklist.edited' || c.type === 'checklist.toggled' || c.type === 'checklist.excepted' ? [c.itemId] : []))
 	);
 	const checklist = checklistMap(doc);
 	for (const itemId of touched) {

@@ -152,6 +152,9 @@ test('a breach worked from detection to close: handoff, override, custody, check
 	await expect(page.getByTestId('closed-notice')).toContainText('Closed — read-only archive');
 	await expect(page.getByTestId('archive-guard')).toHaveAttribute('data-closed', 'true');
 	await expect(page.getByLabel('What happened')).toBeDisabled();
+	// The header too: no status, severity or title change on an archive.
+	await expect(page.getByLabel('Status', { exact: true })).toBeDisabled();
+	await expect(page.getByLabel('Severity', { exact: true })).toBeDisabled();
 	await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'closed');
 	// Calmly: the closer lost nothing and has nothing to reconnect to.
 	await expect(page.getByTestId('connection-status')).toHaveAttribute('data-archived', 'true');

@@ -400,10 +400,15 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		await server.api(lead, 'PUT', `/api/incidents/${id}/sharing`, { enabled: true });
 		const watcher = connectClient(server.wsUrl, id, second.cookie);
 		await watcher.synced();
+		const keptOne = connectClient(server.wsUrl, id, outsider.cookie);
+		await keptOne.synced();
 		const client = connectClient(server.wsUrl, id, lead.cookie);
 		await client.synced();
 		expect((await server.api(lead, 'POST', `/api/incidents/${id}/escalate`, {})).json.error.message).toContain('reason');
-		const escalated = await server.api(lead, 'POST', `/api/incidents/${id}/escalate`, { reason: 'The 500s came from a webshell' });
+		const unknown = await server.api(lead, 'POST', `/api/incidents/${id}/escalate`, { reason: 'x', keep: ['00000000-0000-4000-8000-000000000000'] });
+		expect(unknown.status).toBe(422);
+		expect((await server.api(lead, 'GET', `/api/incidents/${id}`)).json.kind).toBe('outage');
+		const escalated = await server.api(lead, 'POST', `/api/incidents/${id}/escalate`, { reason: 'The 500s came from a webshell', keep: [outsider.id] });
 		expect(escalated.status).toBe(200);
 		expect(escalated.json.incident).toMatchObject({ kind: 'security', status: 'detected', restricted: true, linksEnabled: false });
 		// Everyone in the room sees the new kind and the containment steps at the top of the list.
@@ -413,17 +418,27 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		expect(steps.map((s) => s.id)).toEqual(expect.arrayContaining(['impact', 'status-update']));
 		// A non-member watching is cut off by the restriction.
 		await until(() => watcher.closes.some((c) => c.code === CLOSE_CODES.REMOVED), 5000, 'outsider removed');
+		expect(watcher.closes.find((c) => c.code === CLOSE_CODES.REMOVED)?.reason).toContain('restricted to its members');
 		expect((await server.api(second, 'GET', `/api/incidents/${id}`)).status).toBe(404);
+		// The one kept in is a member now, still connected, and still sees it.
+		expect(keptOne.closes).toEqual([]);
+		expect((await server.api(outsider, 'GET', `/api/incidents/${id}`)).status).toBe(200);
 		const types = (await logOf(server, lead, id)).map((e) => e.type);
-		expect(types.slice(types.indexOf('incident.escalated') - 1)).toEqual(['doc.updated', 'incident.escalated', 'incident.restricted', 'sharing.changed']);
+		expect(types.slice(types.indexOf('incident.escalated') - 1)).toEqual(['doc.updated', 'incident.escalated', 'member.added', 'incident.restricted', 'sharing.changed']);
 		const row = (await logOf(server, lead, id)).find((e) => e.type === 'incident.escalated');
 		expect(row?.summary).toContain('The 500s came from a webshell');
+		// The steps read as added, by their labels; the postmortem says where the incident came from.
+		const added = (await logOf(server, lead, id)).find((e) => e.seq === (row?.seq ?? 0) - 1);
+		expect(added?.summary).toContain('added checklist step "Isolate affected systems');
+		const markdown = (await server.api(lead, 'GET', `/api/incidents/${id}/postmortem.md`)).json as string;
+		expect(markdown).toMatch(/^- Escalated from an outage to a security incident: .+ by Lead: The 500s came from a webshell$/m);
 		// The containment steps now gate the close.
 		const check = await server.api(lead, 'GET', `/api/incidents/${id}/close-check`);
 		expect(check.json.missing.map((m: { gate: string }) => m.gate)).toContain('checklist');
 		expect((await server.api(lead, 'POST', `/api/incidents/${id}/escalate`, { reason: 'again' })).status).toBe(409);
 		client.destroy();
 		watcher.destroy();
+		keptOne.destroy();
 	});
 
 	it('a checklist step cannot be removed or broken from a client: refused, logged, and the closing gate still counts it', async () => {

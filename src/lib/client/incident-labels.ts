@@ -20,14 +20,8 @@ export const LANE_HINTS: Record<Lane, string> = {
 	intrusion: 'what the attacker did, reconstructed'
 };
 
-export const MILESTONE_LABELS: Record<Milestone, string> = {
-	'impact-start': 'Impact began',
-	detected: 'Detected',
-	mitigated: 'Mitigated',
-	resolved: 'Resolved',
-	contained: 'Contained',
-	recovered: 'Recovered'
-};
+/** The moments an entry can mark, as people say them (shared: the postmortem uses them too). */
+export { MILESTONE_LABELS } from '$lib/shared/doc-schema';
 
 /** How exactly a figure is known: "good to a day". */
 export const PRECISION_WORDS: Record<Precision, string> = {

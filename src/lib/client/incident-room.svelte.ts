@@ -78,6 +78,8 @@ export class IncidentRoom {
 	connection = $state<ConnectionState>('connecting');
 	/** Why the server closed, in words for the status line (final or transient). */
 	closeReason = $state<string | null>(null);
+	/** Cut off because the incident became members-only (restricted, or escalated), not removed by name. */
+	restrictedAway = $state(false);
 	/** True once the document has synced; before that the editors are not shown. */
 	synced = $state(false);
 	/** The incident row from the API: the header before the first sync. */
@@ -417,7 +419,16 @@ export class IncidentRoom {
 	#onFinalClose(code: number, reason: string): void {
 		if (code === CLOSE_CODES.UNAUTHORIZED) this.#end('session-ended');
 		else if (code === CLOSE_CODES.NOT_FOUND) this.#end('not-found');
-		else if (code === CLOSE_CODES.REMOVED) this.#end('removed', CLOSE_REASONS[code]);
+		else if (code === CLOSE_CODES.REMOVED) {
+			// The server says which: a member removed by name, or everyone who is not a member.
+			this.restrictedAway = /restricted/.test(reason);
+			this.#end(
+				'removed',
+				this.restrictedAway
+					? 'This incident is now restricted to its members (a security incident is, from the moment it is escalated). Ask someone working on it to add you.'
+					: CLOSE_REASONS[code]
+			);
+		}
 		else this.#end('closed', CLOSE_REASONS[code] ?? (reason || `The server closed the connection (code ${code}).`));
 	}
 

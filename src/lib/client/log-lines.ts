@@ -108,7 +108,7 @@ function describeEdit(target: string, fields: ReadonlySet<string>, entryText: En
 function describeChanges(event: LogEvent, entryText: EntryTextOf): string {
 	if (event.changes.length === 0) return event.summary;
 	const parts = event.changes.slice(0, 5).map((change) => describeChange(change, entryText));
-	if (event.changes.length > 5) parts.push(`and ${event.changes.length - 5} more changes`);
+	if (event.changes.length > 5) parts.push(`and ${event.changes.length - 5} more change${event.changes.length === 6 ? '' : 's'}`);
 	return parts.join('; ');
 }
 

@@ -82,7 +82,7 @@ export const responseApi = {
 	closeCheck: (id: string, credentialsRotated: boolean) =>
 		request<CloseCheck>('GET', `${path(id)}/close-check${credentialsRotated ? '?credentialsRotated=true' : ''}`, undefined, { allowUnauthenticated: true }),
 	close: (id: string, credentialsRotated: boolean) => request<{ incident: Incident }>('POST', `${path(id)}/close`, { credentialsRotated }),
-	escalate: (id: string, reason: string) => request<{ incident: Incident }>('POST', `${path(id)}/escalate`, { reason }),
+	escalate: (id: string, reason: string, keep: string[]) => request<{ incident: Incident }>('POST', `${path(id)}/escalate`, { reason, keep }),
 	reopen: (id: string, reason: string) => request<{ incident: Incident }>('POST', `${path(id)}/reopen`, { reason }),
 	stateAt: (id: string, seq: number) => request<StateAt>('GET', `${path(id)}/state?seq=${seq}`),
 	search: (q: string) => request<{ query: string; results: SearchHit[] }>('GET', `/api/search?q=${encodeURIComponent(q)}`),

@@ -35,6 +35,7 @@ const GATE_CHANGES: ReadonlySet<string> = new Set([
 	'field.changed',
 	'checklist.toggled',
 	'checklist.excepted',
+	'checklist.added',
 	'checklist.edited',
 	'followup.added',
 	'followup.edited',

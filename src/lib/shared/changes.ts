@@ -26,6 +26,7 @@ export type Change =
 	| { type: 'annotation.removed'; entryId: string }
 	| { type: 'annotation.edited'; entryId: string }
 	| { type: 'notes.edited' }
+	| { type: 'checklist.added'; itemId: string; label: string }
 	| { type: 'checklist.toggled'; itemId: string; label: string; done: boolean }
 	| { type: 'checklist.edited'; itemId: string }
 	| { type: 'checklist.excepted'; itemId: string; label: string; reason: string | null }
@@ -110,7 +111,12 @@ export function watchChanges(doc: Y.Doc): () => void {
 		for (const event of events) {
 			const itemId = event.path.length > 0 ? String(event.path[0]) : null;
 			if (itemId === null) {
-				event.changes.keys.forEach((_change, key) => record(tr, { type: 'checklist.edited', itemId: key }));
+				event.changes.keys.forEach((change, key) => {
+					const added = change.action === 'add' ? checklist.get(key) : undefined;
+					const label = added instanceof Y.Map ? added.get('label') : undefined;
+					if (typeof label === 'string') record(tr, { type: 'checklist.added', itemId: key, label: snippet(label) });
+					else record(tr, { type: 'checklist.edited', itemId: key });
+				});
 				continue;
 			}
 			const item = checklist.get(itemId);
@@ -275,7 +281,7 @@ export function rowTypeFor(changes: Change[]): string {
 export function summarizeChanges(changes: Change[]): string {
 	if (changes.length === 0) return 'changed the document outside the known schema';
 	const parts = changes.slice(0, 5).map(describeChange);
-	if (changes.length > 5) parts.push(`and ${changes.length - 5} more changes`);
+	if (changes.length > 5) parts.push(`and ${changes.length - 5} more change${changes.length === 6 ? '' : 's'}`);
 	return parts.join('; ');
 }
 
@@ -301,6 +307,8 @@ function describeChange(change: Change): string {
 			return 'edited the notes';
 		case 'checklist.toggled':
 			return `${change.done ? 'checked' : 'unchecked'} "${change.label}"`;
+		case 'checklist.added':
+			return `added checklist step "${change.label}"`;
 		case 'checklist.edited':
 			return `edited checklist item ${change.itemId}`;
 		case 'checklist.excepted':
@@ -347,7 +355,7 @@ function describeChange(change: Change): string {
 				? `recorded ${change.action} of ${snippet(change.system)}`
 				: `recorded ${change.action} of ${snippet(change.system)} without a capture: ${snippet(change.override)}`;
 		case 'incident.closed':
-			return `closed the incident${change.exceptions.length > 0 ? ` (${change.exceptions.length} checklist exception${change.exceptions.length === 1 ? '' : 's'})` : ''}`;
+			return `closed the incident${change.kind === 'security' ? (change.credentialsRotated ? ', confirming credentials were rotated' : '') : ''}${change.exceptions.length > 0 ? ` (${change.exceptions.length} checklist exception${change.exceptions.length === 1 ? '' : 's'})` : ''}`;
 		case 'incident.reopened':
 			return `reopened the incident: ${snippet(change.reason)}`;
 		case 'incident.escalated':

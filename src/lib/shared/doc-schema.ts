@@ -43,6 +43,15 @@ export const MILESTONES = {
 	security: ['detected', 'contained', 'recovered']
 } as const;
 export type Milestone = 'impact-start' | 'detected' | 'mitigated' | 'resolved' | 'contained' | 'recovered';
+
+export const MILESTONE_LABELS: Record<Milestone, string> = {
+	'impact-start': 'Impact began',
+	detected: 'Detected',
+	mitigated: 'Mitigated',
+	resolved: 'Resolved',
+	contained: 'Contained',
+	recovered: 'Recovered'
+};
 const ALL_MILESTONES: readonly string[] = [...MILESTONES.outage, ...MILESTONES.security];
 
 export interface IncidentMeta {

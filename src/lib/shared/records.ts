@@ -69,7 +69,7 @@ export interface IncidentRecords {
 	/** Every term of every role, oldest first. */
 	roles: RoleTerm[];
 	actions: ActionRecord[];
-	closed: { seq: number; at: string; by: string | null } | null;
+	closed: { seq: number; at: string; by: string | null; credentialsRotated: boolean } | null;
 }
 
 /** The log row types folded here (the server reads just these rows, through a partial index). */
@@ -139,7 +139,7 @@ export function foldRecords(events: Iterable<RecordEvent>): IncidentRecords {
 					actions.push({ seq: event.seq, at: event.at, by, action: change.action, system: change.system, note: change.note, override: change.override });
 					break;
 				case 'incident.closed':
-					closed = { seq: event.seq, at: event.at, by };
+					closed = { seq: event.seq, at: event.at, by, credentialsRotated: change.credentialsRotated };
 					break;
 				case 'incident.reopened':
 					closed = null;
@@ -148,6 +148,28 @@ export function foldRecords(events: Iterable<RecordEvent>): IncidentRecords {
 		}
 	}
 	return { evidence: [...evidence.values()], roles, actions, closed };
+}
+
+/** What the incident's creation and escalation rows say (LogStore.originEvents). */
+export interface IncidentOrigin {
+	/** The checklist steps the server put in: the template at creation, containment at escalation. */
+	required: { id: string; label: string }[];
+	escalations: { seq: number; at: string; by: string | null; from: string; reason: string }[];
+}
+
+export function foldOrigin(events: Iterable<RecordEvent>): IncidentOrigin {
+	const required = new Map<string, { id: string; label: string }>();
+	const escalations: IncidentOrigin['escalations'] = [];
+	for (const event of events) {
+		for (const change of event.changes) {
+			if (change.type !== 'incident.created' && change.type !== 'incident.escalated') continue;
+			for (const step of change.checklist ?? []) required.set(step.id, { id: step.id, label: step.label });
+			if (change.type === 'incident.escalated') {
+				escalations.push({ seq: event.seq, at: event.at, by: event.actor?.name ?? null, from: change.from, reason: change.reason });
+			}
+		}
+	}
+	return { required: [...required.values()], escalations };
 }
 
 /** Who held `role` at instant `at` (ISO 8601), by the server's clock; null if nobody. */
