@@ -108,7 +108,10 @@ test('an observer sees the room as read-only and cannot type into it', async ({ 
 	// Nothing to write with: no add box, every field disabled or read-only, no edit buttons.
 	await expect(observer.getByLabel('What happened')).toHaveCount(0);
 	await expect(observer.getByRole('textbox', { name: 'Incident title' })).toBeDisabled();
-	for (const name of ['Kind', 'Severity', 'Status']) await expect(observer.getByRole('combobox', { name })).toBeDisabled();
+	for (const name of ['Severity', 'Status']) await expect(observer.getByRole('combobox', { name })).toBeDisabled();
+	// The kind is shown, and an observer is not offered escalation.
+	await expect(observer.getByTestId('room-kind')).toContainText('outage');
+	await expect(observer.getByTestId('escalate-open')).toHaveCount(0);
 	await expect(observer.getByLabel('Summary for stakeholders')).toBeDisabled();
 	await expect(observer.getByRole('switch', { name: 'Stakeholder links' })).toBeDisabled();
 	await expect(observer.getByRole('switch', { name: 'Members only' })).toBeDisabled();
