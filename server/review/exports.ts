@@ -31,19 +31,23 @@ function when(entry: EntryView): string {
 	return `${start}${until}${zone}`;
 }
 
-/** Markdown text with the characters that would start markup or break a table escaped. */
 /**
  * Text from the room as one line of inert Markdown: line breaks become spaces, inline markup
- * characters are escaped (with ~ for strikethrough and fences), and what would open a block at
- * the start of a line (a list item, a setext underline, a numbered item) is escaped too.
+ * characters are escaped (with ~ for strikethrough and fences, & for entities), what would open
+ * a block at the start of a line (a list item, a setext underline, a numbered item) is escaped
+ * too, and so are bare web and mail addresses, which renderers would turn into links.
  */
 function md(text: string): string {
 	return text
 		.replace(/\r\n?|[\n\u2028\u2029]/g, ' ')
 		.trimStart()
-		.replace(/([\\`*_[\]<>|#~])/g, '\\$1')
+		.replace(/([\\`*_[\]<>|#~&])/g, '\\$1')
 		.replace(/^([-+=])/, '\\$1')
-		.replace(/^(\d+)([.)])/, '$1\\$2');
+		.replace(/^(\d+)([.)])/, '$1\\$2')
+		// GitHub and GitLab turn bare addresses into links: "https\://", "www\." and "a\@b" stay text.
+		.replace(/:\/\//g, '\\://')
+		.replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}\\.`)
+		.replace(/@/g, '\\@');
 }
 
 export function ordered(input: Pick<ExportInput, 'state' | 'provenance'>): EntryView[] {
@@ -199,5 +203,6 @@ export function timelineCsv(input: Pick<ExportInput, 'state' | 'provenance'>): s
  * @, a tab or a line break, or with spaces before one of the first four (some trim them).
  */
 function neutralize(text: string): string {
-	return /^[=+\-@\t\r\n]|^\s+[=+\-@]/.test(text) ? `'${text}` : text;
+	// The full-width forms too (＝＋－＠): some spreadsheets read them as the ASCII ones.
+	return /^[=+\-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20]|^\s+[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/.test(text) ? `'${text}` : text;
 }

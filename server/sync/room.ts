@@ -107,7 +107,10 @@ export class Room implements ConnectionHandler {
 		// it is recorded even when the room is being reset (the log does not depend on the room).
 		this.guard = new RoomGuard(incidentId, deps.logger, this.now, (item, conn) => {
 			this.judging = this.judging.then(() => {
-				this.commit.push(item, { conn, update: null, actor: { id: conn.user.id, name: conn.user.name } }).catch(() => {});
+				const context = { conn, update: null, actor: { id: conn.user.id, name: conn.user.name } };
+				// On an archive, the refusal commits with a checkpoint: no unsigned tail after the close.
+				if (this.closedFlag) void this.pushSigned(item, context).catch(() => {});
+				else this.commit.push(item, context).catch(() => {});
 			});
 		});
 		this.presence = new RoomPresence(
@@ -350,15 +353,24 @@ export class Room implements ConnectionHandler {
 	 * checkpoint signed over it, so the archived log never has an unsigned tail.
 	 */
 	private recordSigned(item: ChangeItem, actor: Actor | null): Promise<AppendedRow> {
-		const committed = this.judging.then(() => {
-			this.checkpoints.requested();
-			return this.commit.pushGroup([
-				{ item, context: { conn: null, update: null, actor } },
+		const committed = this.judging.then(() => this.pushSigned(item, { conn: null, update: null, actor }));
+		this.judging = committed.catch(() => {});
+		return committed;
+	}
+
+	/** Queues a row with a checkpoint signed right over it, in one transaction. */
+	private async pushSigned(item: ChangeItem, context: AppendContext): Promise<AppendedRow> {
+		this.checkpoints.requested();
+		try {
+			const [row] = await this.commit.pushGroup([
+				{ item, context },
 				{ item: { kind: 'checkpoint' as const, at: this.now() }, context: { conn: null, update: null, actor: null } }
 			]);
-		});
-		this.judging = committed.catch(() => {});
-		return committed.then(([row]) => row);
+			return row;
+		} catch (error) {
+			this.checkpoints.abandoned();
+			throw error;
+		}
 	}
 
 	/**

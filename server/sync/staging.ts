@@ -54,9 +54,13 @@ export class Staging {
 	private stopWatching: () => void;
 	private lastOutcome: TransactionOutcome | null = null;
 
+	/** Each checklist step's label as accepted: a step keeps its label (see refusedChecklist). */
+	private readonly labels = new Map<string, string>();
+
 	constructor(committed: Y.Doc) {
 		this.doc = cloneDoc(committed);
 		this.stopWatching = this.watch();
+		this.readLabels();
 	}
 
 	/**
@@ -90,12 +94,13 @@ export class Staging {
 			}
 			if (!outcome?.novel) return null;
 			const changes: Change[] = outcome && outcome.changes.length > 0 ? outcome.changes : [{ type: 'doc.changed' }];
-			const refusal = origin === 'server' ? null : (refusedMeta(changes, this.doc) ?? refusedChecklist(changes, this.doc));
+			const refusal = origin === 'server' ? null : (refusedMeta(changes, this.doc) ?? refusedChecklist(changes, this.doc, this.labels));
 			if (refusal) {
 				const error = new ForbiddenChangeError(refusal);
 				error.applied = true;
 				throw error;
 			}
+			this.readLabels(checklistIds(changes));
 			return {
 				changes,
 				newClientIds,
@@ -111,6 +116,18 @@ export class Staging {
 	/** Applies already-accepted updates again, in order (rebuilding after a failure). */
 	replay(updates: Uint8Array[]): void {
 		for (const update of updates) Y.applyUpdate(this.doc, update, 'rebuild');
+		this.readLabels();
+	}
+
+	/** Notes the labels of these steps (all of them when no ids are given) as they are now. */
+	private readLabels(ids?: Iterable<string>): void {
+		const checklist = checklistMap(this.doc);
+		for (const id of ids ?? checklist.keys()) {
+			const item = checklist.get(id) as unknown;
+			const label = item instanceof Y.Map ? item.get('label') : undefined;
+			if (typeof label === 'string') this.labels.set(id, label);
+			else this.labels.delete(id);
+		}
 	}
 
 	/** The staged state as one update, for a server-side change to be made on. */
@@ -187,20 +204,23 @@ export function refusedMeta(changes: Change[], doc: Y.Doc): string | null {
  * containment steps, so a step stays in the list (none is ever deleted) and stays well formed:
  * a Y.Map with a non-empty label of at most MAX_CHECKLIST_LABEL characters, `done` a boolean,
  * `order` a number, `exception` (the reason a step was skipped) a string and `capture` a
- * boolean when present. A malformed step would drop out of the list the gate reads.
+ * boolean when present. A malformed step would drop out of the list the gate reads. A step also
+ * keeps its label: renaming "Revoke possibly compromised credentials" and ticking it would pass
+ * the gate without the step.
  */
-export function refusedChecklist(changes: Change[], doc: Y.Doc): string | null {
-	const touched = new Set(
-		changes.flatMap((c) => (c.type === 'checklist.added' || c.type === 'checklist.edited' || c.type === 'checklist.toggled' || c.type === 'checklist.excepted' ? [c.itemId] : []))
-	);
+export function refusedChecklist(changes: Change[], doc: Y.Doc, labels: ReadonlyMap<string, string> = new Map()): string | null {
 	const checklist = checklistMap(doc);
-	for (const itemId of touched) {
+	for (const itemId of checklistIds(changes)) {
 		const item = checklist.get(itemId) as unknown;
 		if (item === undefined) return `checklist step ${JSON.stringify(plainValue(itemId))} cannot be removed (skip it with a reason instead)`;
 		if (!(item instanceof Y.Map)) return `checklist step ${JSON.stringify(plainValue(itemId))} must be a map of label, done and order`;
 		const label = item.get('label');
 		if (typeof label !== 'string' || label.trim() === '' || label.length > MAX_CHECKLIST_LABEL) {
 			return `checklist step ${JSON.stringify(plainValue(itemId))}: the label must be 1 to ${MAX_CHECKLIST_LABEL} characters`;
+		}
+		const was = labels.get(itemId);
+		if (was !== undefined && was !== label) {
+			return `checklist step ${JSON.stringify(plainValue(itemId))} keeps its label ${JSON.stringify(plainValue(was))} (add a new step instead)`;
 		}
 		if (typeof item.get('done') !== 'boolean') return `checklist step ${JSON.stringify(plainValue(itemId))}: done must be true or false`;
 		const order = item.get('order');
@@ -213,6 +233,13 @@ export function refusedChecklist(changes: Change[], doc: Y.Doc): string | null {
 		if (capture !== undefined && typeof capture !== 'boolean') return `checklist step ${JSON.stringify(plainValue(itemId))}: capture must be true or false`;
 	}
 	return null;
+}
+
+/** The checklist steps an update's changes touched. */
+function checklistIds(changes: Change[]): Set<string> {
+	return new Set(
+		changes.flatMap((c) => (c.type === 'checklist.added' || c.type === 'checklist.edited' || c.type === 'checklist.toggled' || c.type === 'checklist.excepted' ? [c.itemId] : []))
+	);
 }
 
 function plainValue(value: unknown): unknown {

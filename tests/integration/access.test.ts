@@ -128,6 +128,19 @@ describe.each(engines())('who sees what, on %s', (engine) => {
 		const events = (await server.api(lead, 'GET', `/api/incidents/${id}/log?limit=1000`)).json.events as { type: string }[];
 		const tail = events.slice(events.findIndex((e) => e.type === 'incident.closed')).map((e) => e.type);
 		expect(tail).toEqual(['incident.closed', 'checkpoint.signed', 'member.added', 'checkpoint.signed', 'incident.restricted', 'checkpoint.signed']);
+		// A refused write recorded on the archive is signed with it too.
+		await server.api(lead, 'POST', `/api/incidents/${id}/members`, { userId: observer.id });
+		const reader = connectClient(server.wsUrl, id, observer.cookie);
+		await reader.synced();
+		metaMap(reader.doc).set('summary', 'An observer tries to write');
+		await until(
+			async () => ((await server.api(lead, 'GET', `/api/incidents/${id}/log?limit=1000`)).json.events as { type: string }[]).some((e) => e.type === 'security.refused'),
+			10_000,
+			'refusal recorded'
+		);
+		reader.destroy();
+		const after = (await server.api(lead, 'GET', `/api/incidents/${id}/log?limit=1000`)).json.events as { type: string }[];
+		expect(after.slice(-2).map((e) => e.type)).toEqual(['security.refused', 'checkpoint.signed']);
 		const report = await server.vigiles.verifier.verify(id);
 		expect(report).toMatchObject({ ok: true, unprotectedTail: null });
 	});

@@ -441,6 +441,34 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		keptOne.destroy();
 	});
 
+	it('escalation puts every containment step in as the template has it, even over steps a client planted under the ids it would use', async () => {
+		const incident = await server.createIncident(lead, { kind: 'outage' });
+		const id = incident.id;
+		const client = connectClient(server.wsUrl, id, lead.cookie);
+		await client.synced();
+		// Pre-ticked look-alikes under the template's ids and the ids a clash would move them to.
+		client.doc.transact(() => {
+			for (const key of ['isolate', 'security-isolate', 'revoke', 'security-revoke', 'capture', 'security-capture', 'preserve-logs', 'security-preserve-logs']) {
+				const row = new Y.Map<unknown>();
+				row.set('label', `harmless outage step ${key}`);
+				row.set('order', 100);
+				row.set('done', true);
+				checklistMap(client.doc).set(key, row);
+			}
+		});
+		await until(async () => (await logOf(server, lead, id)).some((e) => e.changes.some((c) => c.itemId === 'security-preserve-logs')), 5000, 'planted');
+		expect((await server.api(lead, 'POST', `/api/incidents/${id}/escalate`, { reason: 'Planted steps' })).status).toBe(200);
+		await until(() => metaMap(client.doc).get('kind') === 'security', 5000, 'escalated');
+		const steps = readChecklist(client.doc);
+		for (const label of ['Isolate affected systems', 'Revoke possibly compromised', 'Capture state', 'Preserve logs']) {
+			const step = steps.find((s) => s.label.startsWith(label));
+			expect(step, label).toMatchObject({ done: false, exception: null });
+		}
+		const check = await server.api(lead, 'GET', `/api/incidents/${id}/close-check?credentialsRotated=true`);
+		expect(check.json.missing.find((m: { gate: string }) => m.gate === 'checklist').message).toContain('Isolate affected systems');
+		client.destroy();
+	});
+
 	it('a checklist step cannot be removed or broken from a client: refused, logged, and the closing gate still counts it', async () => {
 		const incident = await server.createIncident(lead, { kind: 'security' });
 		const id = incident.id;
@@ -448,7 +476,8 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 			['remove', (doc) => checklistMap(doc).delete('revoke'), 'cannot be removed'],
 			['unlabel', (doc) => checklistMap(doc).get('revoke')?.set('label', 42), 'the label must be'],
 			['replace', (doc) => checklistMap(doc).set('revoke', new Y.Map()), 'the label must be'],
-			['mark done oddly', (doc) => checklistMap(doc).get('revoke')?.set('done', 'yes'), 'done must be true or false']
+			['mark done oddly', (doc) => checklistMap(doc).get('revoke')?.set('done', 'yes'), 'done must be true or false'],
+			['relabel', (doc) => checklistMap(doc).get('revoke')?.set('label', 'Nothing to revoke'), 'keeps its label']
 		];
 		for (const [what, write, reason] of attempts) {
 			const client = connectClient(server.wsUrl, id, lead.cookie);
@@ -512,6 +541,8 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		entry('formula', '=HYPERLINK("http://attacker.example","open")', '=cmd|\' /c calc\'!A0');
 		entry('separator', 'paged the team\u2028# Injected heading\u2029- [x] fake step');
 		entry('linefeed', '\n=SUM(A1:A9)');
+		entry('links', 'see https://attacker.example/x and www.attacker.example, mail x@attacker.example & co');
+		entry('fullwidth', '\uFF1DHYPERLINK("x")');
 		// Two million characters of distinct words: more than a tsvector holds (1 MB).
 		for (let part = 0; part < 8; part++) {
 			entry(`long-${part}`, Array.from({ length: 40_000 }, (_, i) => `w${part}x${i}`).join(' '));
@@ -549,6 +580,9 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		expect(lines).toContain('1\\. Backlog of the zanzibarqueue consumer. \\#\\# Forged section');
 		expect(lines).toContain('\\~\\~\\~ consumer pool too small');
 		expect(lines.filter((line) => /^(~~~|```)/.test(line))).toEqual([]);
+		// Bare addresses stay text instead of becoming links; & cannot start an entity.
+		expect(markdown).toContain('see https\\://attacker.example/x and www\\.attacker.example, mail x\\@attacker.example \\& co');
+		expect(markdown).not.toMatch(/https?:\/\/attacker|[^\\]@attacker/);
 
 		const csv = (await server.api(lead, 'GET', `/api/incidents/${id}/timeline.csv`)).json as string;
 		const formulaRow = csv.split('\n').find((line) => line.includes('HYPERLINK')) as string;
@@ -557,6 +591,7 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		expect(csv).not.toContain('cmd|');
 		// A cell that starts with a line break before its formula is neutralized too.
 		expect(csv).toContain('"\'\n=SUM(A1:A9)"');
+		expect(csv).toContain("'\uFF1DHYPERLINK");
 	});
 
 	it('admins edit checklist templates per kind; new incidents start with the new list', async () => {

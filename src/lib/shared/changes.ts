@@ -80,6 +80,8 @@ export function snippet(text: string): string {
 	return oneLine.length > SNIPPET ? `${oneLine.slice(0, SNIPPET - 1)}…` : oneLine;
 }
 
+/** Per transaction: the changes merged so far, by what they merge on (see record). */
+const MERGE_KEY = 'vigiles:merged';
 const TRANSACTION_KEY = 'vigiles:changes';
 
 /**
@@ -254,14 +256,24 @@ function record(tr: Y.Transaction, change: Change): void {
 		list = [];
 		tr.meta.set(TRANSACTION_KEY, list);
 	}
-	if (change.type === 'entry.edited') {
-		const same = list.find((c) => c.type === 'entry.edited' && c.entryId === change.entryId);
-		if (same && same.type === 'entry.edited') {
-			for (const field of change.fields) if (!same.fields.includes(field)) same.fields.push(field);
+	// Edits merge per entry (and the notes count once) through an index, not a scan of the list:
+	// an update that edits 20,000 entries made the scan quadratic (2.4 s to describe it).
+	let merged = tr.meta.get(MERGE_KEY) as Map<string, Change> | undefined;
+	if (!merged) {
+		merged = new Map();
+		tr.meta.set(MERGE_KEY, merged);
+	}
+	const key = change.type === 'entry.edited' ? `entry:${change.entryId}` : change.type === 'notes.edited' ? 'notes' : null;
+	if (key !== null) {
+		const same = merged.get(key);
+		if (same) {
+			if (same.type === 'entry.edited' && change.type === 'entry.edited') {
+				for (const field of change.fields) if (!same.fields.includes(field)) same.fields.push(field);
+			}
 			return;
 		}
+		merged.set(key, change);
 	}
-	if (change.type === 'notes.edited' && list.some((c) => c.type === 'notes.edited')) return;
 	list.push(change);
 }
 

@@ -283,8 +283,9 @@ function offsetOr(value: unknown): string {
 /** "Z" or ±hh:mm within the offsets clocks use (−12:00 to +14:00, minutes under 60). */
 export function isUtcOffset(value: unknown): value is string {
 	if (value === 'Z') return true;
-	const match = typeof value === 'string' ? /^[+-](\d{2}):(\d{2})$/.exec(value) : null;
-	return match !== null && Number(match[1]) * 60 + Number(match[2]) <= 14 * 60 && Number(match[2]) < 60;
+	const match = typeof value === 'string' ? /^([+-])(\d{2}):(\d{2})$/.exec(value) : null;
+	if (match === null || Number(match[3]) >= 60) return false;
+	return Number(match[2]) * 60 + Number(match[3]) <= (match[1] === '+' ? 14 : 12) * 60;
 }
 
 export function readEntry(id: string, value: unknown): EntryView | null {
@@ -392,8 +393,9 @@ export function applyServerChange(doc: Y.Doc, change: ServerChange): void {
 				metaMap(doc).set('status', change.status);
 				// Containment comes first: the steps go before what the outage's list held.
 				const first = readChecklist(doc).reduce((min, item) => Math.min(min, item.order), 0);
+				// Each step is written as the template has it, over anything already under its id
+				// (the command picked ids free when it read the list; a client may have raced it).
 				change.checklist.forEach((item, index) => {
-					if (checklistMap(doc).has(item.id)) return;
 					const row = new Y.Map<unknown>();
 					row.set('label', item.label);
 					row.set('order', first - change.checklist.length + index);
