@@ -159,6 +159,12 @@ export async function startVigiles(config: ServerConfig, options: StartOptions =
 		throw error;
 	}
 	server.on('clientError', (_error, socket) => socket.destroy());
+	// Idle keep-alive connections stay open longer than any client or proxy keeps one (Node's 5 s
+	// default is shorter than a load balancer's 60 s): a client that sends on a socket the server
+	// has just closed gets ECONNRESET instead of an answer. Seen when a busy client's event loop
+	// stalled past 5 s between two requests.
+	server.keepAliveTimeout = 65_000;
+	server.headersTimeout = 66_000;
 	sync.attach(server);
 
 	const port = (server.address() as AddressInfo).port;

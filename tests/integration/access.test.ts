@@ -1,7 +1,8 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
-import { addFollowUp, metaMap } from '../../src/lib/shared/doc-schema';
+import { metaMap } from '../../src/lib/shared/doc-schema';
+import { closedOutage } from '../support/closed-outage';
 import { engines } from '../support/engines';
 import { connectClient, until } from '../support/sync-client';
 import { startTestServer, type TestServer, type TestUser } from '../support/test-server';
@@ -109,18 +110,7 @@ describe.each(engines())('who sees what, on %s', (engine) => {
 	});
 
 	it('access changes on a closed incident are logged and signed at once: the archive never has an unsigned tail', async () => {
-		const incident = await server.createIncident(lead);
-		const id = incident.id;
-		const client = connectClient(server.wsUrl, id, lead.cookie);
-		await client.synced();
-		client.doc.transact(() => {
-			metaMap(client.doc).set('summary', 'Checkout failed for ten minutes.');
-			metaMap(client.doc).set('cause', 'A bad deploy.');
-		});
-		addFollowUp(client.doc, { id: 'f1', text: 'Canary deploys', owner: 'Platform' });
-		await until(async () => (await server.api(lead, 'GET', `/api/incidents/${id}/close-check`)).json.ready === true, 10_000, 'ready');
-		expect((await server.api(lead, 'POST', `/api/incidents/${id}/close`, {})).status).toBe(200);
-		client.destroy();
+		const id = await closedOutage(server, lead);
 		// With the room loaded, and after it is unloaded (the command then appends directly).
 		expect((await server.api(lead, 'POST', `/api/incidents/${id}/members`, { userId: colleague.id })).status).toBe(201);
 		await server.restart();

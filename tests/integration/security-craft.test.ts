@@ -13,6 +13,7 @@ import { CLOSE_CODES } from '../../src/lib/shared/close-codes';
 import { addEntry, addFollowUp, checklistMap, metaMap, readChecklist, type Milestone } from '../../src/lib/shared/doc-schema';
 import { parseOccurredAt } from '../../src/lib/shared/occurred-at';
 import { sql } from '../../server/db/database';
+import { closedOutage } from '../support/closed-outage';
 import { engines } from '../support/engines';
 import { connectClient, until, type SyncClient } from '../support/sync-client';
 import { startTestServer, type TestServer, type TestUser } from '../support/test-server';
@@ -285,19 +286,8 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 	});
 
 	it('closing and reopening each commit in one transaction: the status, the row that records it (and the checkpoint) stand or fall together', async () => {
-		const incident = await server.createIncident(lead, { kind: 'outage' });
-		const id = incident.id;
-		const client = connectClient(server.wsUrl, id, lead.cookie);
-		await client.synced();
-		client.doc.transact(() => {
-			metaMap(client.doc).set('summary', 'Checkout failed for 20 minutes.');
-			metaMap(client.doc).set('cause', 'A bad deploy.');
-		});
-		addFollowUp(client.doc, { id: 'f1', text: 'Canary deploys', owner: 'Platform' });
-		await until(async () => (await server.api(lead, 'GET', `/api/incidents/${id}/close-check`)).json.ready === true, 10_000, 'ready');
-		expect((await server.api(lead, 'POST', `/api/incidents/${id}/close`, {})).status).toBe(200);
+		const id = await closedOutage(server, lead);
 		expect((await server.api(admin, 'POST', `/api/incidents/${id}/reopen`, { reason: 'A follow-up was missed', status: 'monitoring' })).status).toBe(200);
-		client.destroy();
 		// Rows written by one transaction share its id (xmin): a crash cannot leave half of one.
 		const rows = await server.vigiles.database.rows<{ seq: number; type: string; at: string | Date; tx: string }>(
 			sql`select seq, type, at, xmin::text as tx from incident_log where incident_id = ${id} order by seq`
