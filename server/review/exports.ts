@@ -46,7 +46,7 @@ function md(text: string): string {
 		.replace(/^(\d+)([.)])/, '$1\\$2')
 		// GitHub and GitLab turn bare addresses into links: "https\://", "www\." and "a\@b" stay text.
 		.replace(/:\/\//g, '\\://')
-		.replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}\\.`)
+		.replace(/(?<![a-z0-9])www\./gi, (m) => `${m.slice(0, 3)}\\.`)
 		.replace(/@/g, '\\@');
 }
 

@@ -54,13 +54,13 @@ export class Staging {
 	private stopWatching: () => void;
 	private lastOutcome: TransactionOutcome | null = null;
 
-	/** Each checklist step's label as accepted: a step keeps its label (see refusedChecklist). */
-	private readonly labels = new Map<string, string>();
+	/** Each checklist step as accepted: which map it is, its label and capture flag (see refusedChecklist). */
+	private readonly steps = new Map<string, StepIdentity>();
 
 	constructor(committed: Y.Doc) {
 		this.doc = cloneDoc(committed);
 		this.stopWatching = this.watch();
-		this.readLabels();
+		this.readSteps();
 	}
 
 	/**
@@ -94,13 +94,13 @@ export class Staging {
 			}
 			if (!outcome?.novel) return null;
 			const changes: Change[] = outcome && outcome.changes.length > 0 ? outcome.changes : [{ type: 'doc.changed' }];
-			const refusal = origin === 'server' ? null : (refusedMeta(changes, this.doc) ?? refusedChecklist(changes, this.doc, this.labels));
+			const refusal = origin === 'server' ? null : (refusedMeta(changes, this.doc) ?? refusedChecklist(changes, this.doc, this.steps));
 			if (refusal) {
 				const error = new ForbiddenChangeError(refusal);
 				error.applied = true;
 				throw error;
 			}
-			this.readLabels(checklistIds(changes));
+			this.readSteps(checklistIds(changes));
 			return {
 				changes,
 				newClientIds,
@@ -116,17 +116,16 @@ export class Staging {
 	/** Applies already-accepted updates again, in order (rebuilding after a failure). */
 	replay(updates: Uint8Array[]): void {
 		for (const update of updates) Y.applyUpdate(this.doc, update, 'rebuild');
-		this.readLabels();
+		this.readSteps();
 	}
 
-	/** Notes the labels of these steps (all of them when no ids are given) as they are now. */
-	private readLabels(ids?: Iterable<string>): void {
+	/** Notes these steps (all of them when no ids are given) as they are now. */
+	private readSteps(ids?: Iterable<string>): void {
 		const checklist = checklistMap(this.doc);
 		for (const id of ids ?? checklist.keys()) {
-			const item = checklist.get(id) as unknown;
-			const label = item instanceof Y.Map ? item.get('label') : undefined;
-			if (typeof label === 'string') this.labels.set(id, label);
-			else this.labels.delete(id);
+			const step = stepIdentity(checklist.get(id));
+			if (step) this.steps.set(id, step);
+			else this.steps.delete(id);
 		}
 	}
 
@@ -208,7 +207,7 @@ export function refusedMeta(changes: Change[], doc: Y.Doc): string | null {
  * keeps its label: renaming "Revoke possibly compromised credentials" and ticking it would pass
  * the gate without the step.
  */
-export function refusedChecklist(changes: Change[], doc: Y.Doc, labels: ReadonlyMap<string, string> = new Map()): string | null {
+export function refusedChecklist(changes: Change[], doc: Y.Doc, before: ReadonlyMap<string, StepIdentity> = new Map()): string | null {
 	const checklist = checklistMap(doc);
 	for (const itemId of checklistIds(changes)) {
 		const item = checklist.get(itemId) as unknown;
@@ -218,9 +217,14 @@ export function refusedChecklist(changes: Change[], doc: Y.Doc, labels: Readonly
 		if (typeof label !== 'string' || label.trim() === '' || label.length > MAX_CHECKLIST_LABEL) {
 			return `checklist step ${JSON.stringify(plainValue(itemId))}: the label must be 1 to ${MAX_CHECKLIST_LABEL} characters`;
 		}
-		const was = labels.get(itemId);
-		if (was !== undefined && was !== label) {
-			return `checklist step ${JSON.stringify(plainValue(itemId))} keeps its label ${JSON.stringify(plainValue(was))} (add a new step instead)`;
+		const was = before.get(itemId);
+		if (was !== undefined) {
+			// Ticks and skips are edits of the step itself, which the log names as such; a new map in
+			// its place (even with the same label, already ticked) would hide them, and win a race
+			// with the server's own steps.
+			if (was.map !== stepIdentity(item)?.map) return `checklist step ${JSON.stringify(plainValue(itemId))} cannot be replaced (tick it or skip it instead)`;
+			if (was.label !== label) return `checklist step ${JSON.stringify(plainValue(itemId))} keeps its label ${JSON.stringify(plainValue(was.label))} (add a new step instead)`;
+			if (was.capture !== (item.get('capture') === true)) return `checklist step ${JSON.stringify(plainValue(itemId))} keeps whether it is a capture step`;
 		}
 		if (typeof item.get('done') !== 'boolean') return `checklist step ${JSON.stringify(plainValue(itemId))}: done must be true or false`;
 		const order = item.get('order');
@@ -233,6 +237,20 @@ export function refusedChecklist(changes: Change[], doc: Y.Doc, labels: Readonly
 		if (capture !== undefined && typeof capture !== 'boolean') return `checklist step ${JSON.stringify(plainValue(itemId))}: capture must be true or false`;
 	}
 	return null;
+}
+
+export interface StepIdentity {
+	/** The Y.Map's own id ("client:clock"): a different map under the same key is a replacement. */
+	map: string;
+	label: string;
+	capture: boolean;
+}
+
+function stepIdentity(value: unknown): StepIdentity | null {
+	if (!(value instanceof Y.Map) || value._item === null) return null;
+	const label = value.get('label');
+	if (typeof label !== 'string') return null;
+	return { map: `${value._item.id.client}:${value._item.id.clock}`, label, capture: value.get('capture') === true };
 }
 
 /** The checklist steps an update's changes touched. */

@@ -467,7 +467,15 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 			['unlabel', (doc) => checklistMap(doc).get('revoke')?.set('label', 42), 'the label must be'],
 			['replace', (doc) => checklistMap(doc).set('revoke', new Y.Map()), 'the label must be'],
 			['mark done oddly', (doc) => checklistMap(doc).get('revoke')?.set('done', 'yes'), 'done must be true or false'],
-			['relabel', (doc) => checklistMap(doc).get('revoke')?.set('label', 'Nothing to revoke'), 'keeps its label']
+			['relabel', (doc) => checklistMap(doc).get('revoke')?.set('label', 'Nothing to revoke'), 'keeps its label'],
+			['replace with a ticked twin', (doc) => {
+				const twin = new Y.Map<unknown>();
+				twin.set('label', 'Revoke possibly compromised credentials, sessions and keys');
+				twin.set('order', 1);
+				twin.set('done', true);
+				checklistMap(doc).set('revoke', twin);
+			}, 'cannot be replaced'],
+			['drop the capture mark', (doc) => checklistMap(doc).get('capture')?.delete('capture'), 'keeps whether it is a capture step']
 		];
 		for (const [what, write, reason] of attempts) {
 			const client = connectClient(server.wsUrl, id, lead.cookie);
@@ -531,7 +539,7 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		entry('formula', '=HYPERLINK("http://attacker.example","open")', '=cmd|\' /c calc\'!A0');
 		entry('separator', 'paged the team\u2028# Injected heading\u2029- [x] fake step');
 		entry('linefeed', '\n=SUM(A1:A9)');
-		entry('links', 'see https://attacker.example/x and www.attacker.example, mail x@attacker.example & co');
+		entry('links', 'see https://attacker.example/x and www.attacker.example, mail x@attacker.example & co _www.attacker.example');
 		entry('fullwidth', '\uFF1DHYPERLINK("x")');
 		// Two million characters of distinct words: more than a tsvector holds (1 MB).
 		for (let part = 0; part < 8; part++) {
@@ -571,7 +579,7 @@ describe.each(engines())('security incidents as their own craft, on %s', (engine
 		expect(lines).toContain('\\~\\~\\~ consumer pool too small');
 		expect(lines.filter((line) => /^(~~~|```)/.test(line))).toEqual([]);
 		// Bare addresses stay text instead of becoming links; & cannot start an entity.
-		expect(markdown).toContain('see https\\://attacker.example/x and www\\.attacker.example, mail x\\@attacker.example \\& co');
+		expect(markdown).toContain('see https\\://attacker.example/x and www\\.attacker.example, mail x\\@attacker.example \\& co \\_www\\.attacker.example');
 		expect(markdown).not.toMatch(/https?:\/\/attacker|[^\\]@attacker/);
 
 		const csv = (await server.api(lead, 'GET', `/api/incidents/${id}/timeline.csv`)).json as string;

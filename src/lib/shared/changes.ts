@@ -111,7 +111,8 @@ export function watchChanges(doc: Y.Doc): () => void {
 	const checklist = doc.getMap(ROOTS.checklist);
 	const onChecklist = (events: Y.YEvent<any>[], tr: Y.Transaction) => {
 		for (const event of events) {
-			const itemId = event.path.length > 0 ? String(event.path[0]) : null;
+			const path = event.path;
+			const itemId = path.length > 0 ? String(path[0]) : null;
 			if (itemId === null) {
 				event.changes.keys.forEach((change, key) => {
 					const added = change.action === 'add' ? checklist.get(key) : undefined;
@@ -124,7 +125,7 @@ export function watchChanges(doc: Y.Doc): () => void {
 			const item = checklist.get(itemId);
 			const label = item instanceof Y.Map && typeof item.get('label') === 'string' ? snippet(item.get('label') as string) : '';
 			let described = false;
-			if (event.path.length === 1 && item instanceof Y.Map) {
+			if (path.length === 1 && item instanceof Y.Map) {
 				if (event.changes.keys.has('done')) {
 					record(tr, { type: 'checklist.toggled', itemId, label, done: item.get('done') === true });
 					described = true;
@@ -142,8 +143,9 @@ export function watchChanges(doc: Y.Doc): () => void {
 	const followUps = doc.getMap(ROOTS.followUps);
 	const onFollowUps = (events: Y.YEvent<any>[], tr: Y.Transaction) => {
 		for (const event of events) {
-			if (event.path.length > 0) {
-				record(tr, { type: 'followup.edited', followUpId: String(event.path[0]) });
+			const path = event.path;
+			if (path.length > 0) {
+				record(tr, { type: 'followup.edited', followUpId: String(path[0]) });
 				continue;
 			}
 			event.changes.keys.forEach((change, followUpId) => {
@@ -258,7 +260,7 @@ function record(tr: Y.Transaction, change: Change): void {
 	}
 	// Edits merge per entry (and the notes count once) through an index, not a scan of the list:
 	// an update that edits 20,000 entries made the scan quadratic (2.4 s to describe it).
-	let merged = tr.meta.get(MERGE_KEY) as Map<string, Change> | undefined;
+	let merged = tr.meta.get(MERGE_KEY) as Map<string, { change: Change; fields: Set<string> }> | undefined;
 	if (!merged) {
 		merged = new Map();
 		tr.meta.set(MERGE_KEY, merged);
@@ -267,12 +269,16 @@ function record(tr: Y.Transaction, change: Change): void {
 	if (key !== null) {
 		const same = merged.get(key);
 		if (same) {
-			if (same.type === 'entry.edited' && change.type === 'entry.edited') {
-				for (const field of change.fields) if (!same.fields.includes(field)) same.fields.push(field);
+			if (same.change.type === 'entry.edited' && change.type === 'entry.edited') {
+				for (const field of change.fields) {
+					if (same.fields.has(field)) continue;
+					same.fields.add(field);
+					same.change.fields.push(field);
+				}
 			}
 			return;
 		}
-		merged.set(key, change);
+		merged.set(key, { change, fields: new Set(change.type === 'entry.edited' ? change.fields : []) });
 	}
 	list.push(change);
 }
