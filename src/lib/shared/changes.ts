@@ -85,10 +85,14 @@ const MERGE_KEY = 'vigiles:merged';
 const TRANSACTION_KEY = 'vigiles:changes';
 
 /**
- * Observes the document's roots and records, on each transaction's `meta`, the changes it made.
- * Read them with `changesOf(transaction)` from an `afterTransaction` handler: Yjs calls observers
- * before `afterTransaction`, and a YEvent's `changes` may only be read inside its observer.
- * Returns a function that stops observing.
+ * Records, on each transaction's `meta`, the changes it made to the document's roots. Read them
+ * with `changesOf(transaction)` from an `afterTransaction` handler registered after this one.
+ * Returns a function that stops watching.
+ *
+ * The events are made here from `transaction.changed`, not taken from `observeDeep`: to call deep
+ * observers Yjs sorts the events by path, and finding an array child's path walks the array from
+ * its start, so one update editing many maps inside one array (comments on an entry) cost
+ * seconds. Paths here are the keys only (keysFrom), which the descriptions need.
  */
 export function watchChanges(doc: Y.Doc): () => void {
 	const meta = doc.getMap(ROOTS.meta);
@@ -111,7 +115,7 @@ export function watchChanges(doc: Y.Doc): () => void {
 	const checklist = doc.getMap(ROOTS.checklist);
 	const onChecklist = (events: Y.YEvent<any>[], tr: Y.Transaction) => {
 		for (const event of events) {
-			const path = event.path;
+			const path = keysFrom(event.target, checklist);
 			const itemId = path.length > 0 ? String(path[0]) : null;
 			if (itemId === null) {
 				event.changes.keys.forEach((change, key) => {
@@ -139,11 +143,11 @@ export function watchChanges(doc: Y.Doc): () => void {
 			if (!described) record(tr, { type: 'checklist.edited', itemId });
 		}
 	};
-	checklist.observeDeep(onChecklist);
+
 	const followUps = doc.getMap(ROOTS.followUps);
 	const onFollowUps = (events: Y.YEvent<any>[], tr: Y.Transaction) => {
 		for (const event of events) {
-			const path = event.path;
+			const path = keysFrom(event.target, followUps);
 			if (path.length > 0) {
 				record(tr, { type: 'followup.edited', followUpId: String(path[0]) });
 				continue;
@@ -159,22 +163,63 @@ export function watchChanges(doc: Y.Doc): () => void {
 			});
 		}
 	};
-	followUps.observeDeep(onFollowUps);
-
-	meta.observeDeep(onMeta);
-	entries.observeDeep(onEntries);
+	const handlers = new Map<Y.AbstractType<any>, (events: Y.YEvent<any>[], tr: Y.Transaction) => void>([
+		[meta, onMeta],
+		[entries, onEntries],
+		[checklist, onChecklist],
+		[followUps, onFollowUps]
+	]);
+	const onTransaction = (tr: Y.Transaction) => {
+		const byRoot = new Map<Y.AbstractType<any>, { event: Y.YEvent<any>; depth: number }[]>();
+		tr.changed.forEach((subs, type) => {
+			// As Yjs does for observers: nothing is reported inside a type that was deleted.
+			if (type._item !== null && type._item.deleted) return;
+			const root = rootOf(type);
+			if (!handlers.has(root)) return;
+			const event =
+				type instanceof Y.Map ? new Y.YMapEvent(type, tr, subs) : type instanceof Y.Array ? new Y.YArrayEvent(type, tr) : type instanceof Y.Text ? new Y.YTextEvent(type, tr, subs) : null;
+			if (event === null) return;
+			const list = byRoot.get(root) ?? [];
+			list.push({ event, depth: keysFrom(type, root).length });
+			byRoot.set(root, list);
+		});
+		for (const [root, list] of byRoot) {
+			// Outer changes first, as deep observers get them.
+			list.sort((a, b) => a.depth - b.depth);
+			handlers.get(root)?.(list.map((e) => e.event), tr);
+		}
+	};
+	doc.on('afterTransaction', onTransaction);
 	notes.observe(onNotes);
 	return () => {
-		meta.unobserveDeep(onMeta);
-		entries.unobserveDeep(onEntries);
+		doc.off('afterTransaction', onTransaction);
 		notes.unobserve(onNotes);
-		checklist.unobserveDeep(onChecklist);
-		followUps.unobserveDeep(onFollowUps);
 	};
 }
 
+/** The top-level type a type sits in. */
+function rootOf(type: Y.AbstractType<any>): Y.AbstractType<any> {
+	let current = type;
+	while (current._item !== null && current._item.parent instanceof Y.AbstractType) current = current._item.parent;
+	return current;
+}
+
+/**
+ * The keys from `root` down to `target` (null for a step into an array): `event.path` without
+ * array positions, which Yjs finds by walking the array from its start.
+ */
+function keysFrom(target: Y.AbstractType<any>, root: Y.AbstractType<any>): (string | null)[] {
+	const keys: (string | null)[] = [];
+	let type: Y.AbstractType<any> = target;
+	while (type !== root && type._item !== null && type._item.parent instanceof Y.AbstractType) {
+		keys.push(type._item.parentSub);
+		type = type._item.parent;
+	}
+	return keys.reverse();
+}
+
 function describeEntryEvent(event: Y.YEvent<any>, entries: Y.Map<unknown>, tr: Y.Transaction): void {
-	const path = event.path;
+	const path = keysFrom(event.target, entries);
 	if (path.length === 0) {
 		event.changes.keys.forEach((change, entryId) => {
 			if (change.action === 'add') {
