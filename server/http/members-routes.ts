@@ -37,9 +37,7 @@ export function membersRoutes(deps: AppDeps): Hono<AppEnv> {
 		return incidentCommand(c, deps, async (incident, actor) => {
 			const user = await deps.users.findById(userId);
 			if (!user || user.disabledAt) throw notFound('user');
-			if (await deps.members.add(incident.id, user.id, actor.id)) {
-				await deps.rooms.record(incident.id, commandItem(actor.id, { type: 'member.added', userId: user.id, name: user.name }), actor);
-			}
+			await addMember(deps, incident.id, user, actor);
 			return c.json({ members: await deps.members.list(incident.id) }, 201);
 		});
 	});
@@ -90,6 +88,13 @@ export function membersRoutes(deps: AppDeps): Hono<AppEnv> {
 	});
 
 	return app;
+}
+
+/** Makes a user a member (logged), unless they are one already. */
+export async function addMember(deps: AppDeps, incidentId: string, user: { id: string; name: string }, actor: CommandActor): Promise<void> {
+	if (await deps.members.add(incidentId, user.id, actor.id)) {
+		await deps.rooms.record(incidentId, commandItem(actor.id, { type: 'member.added', userId: user.id, name: user.name }), actor);
+	}
 }
 
 /** Restricts an incident to its members (or opens it): logged, and non-members are cut off at once. */

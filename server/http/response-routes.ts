@@ -17,7 +17,7 @@ import { commandItem } from '../log/command-item';
 import { ApiError, notFound } from './api-error';
 import type { AppDeps, AppEnv } from './context';
 import { incidentCommand, type CommandActor } from './incident-command';
-import { restrict, setSharing } from './members-routes';
+import { addMember, restrict, setSharing } from './members-routes';
 import { readBody, storable } from './read-body';
 import { requireUser, requireVisibleIncident } from './session';
 
@@ -268,11 +268,7 @@ export function responseRoutes(deps: AppDeps): Hono<AppEnv> {
 					checklist: steps.map((item) => ({ id: item.id, label: item.label }))
 				})
 			);
-			for (const user of [{ id: actor.id, name: actor.name }, ...kept]) {
-				if (await deps.members.add(incident.id, user.id, actor.id)) {
-					await record(incident, actor, { type: 'member.added', userId: user.id, name: user.name });
-				}
-			}
+			for (const user of [actor, ...kept]) await addMember(deps, incident.id, user, actor);
 			if (!incident.restricted) await restrict(deps, incident.id, true, actor);
 			if (incident.linksEnabled) await setSharing(deps, incident.id, false, actor);
 			deps.logger.info('incident escalated to security', { incidentId: incident.id, by: actor.id });

@@ -23,7 +23,7 @@ import type { StakeholderView } from '../../src/lib/shared/stakeholder-view';
 import { encodeLogEvent, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, parseClientMessage, type LogEvent } from '../../src/lib/shared/protocol';
 import { CheckpointTimer, CHECKPOINT_INTERVAL_MS } from '../log/checkpoint-timer';
 import { GroupCommit, type Committed } from '../log/group-commit';
-import { IncidentNotFoundError, type AppendedRow, type ChangeItem, type CheckpointRecord, type LogStore } from '../log/log-store';
+import { IncidentNotFoundError, type AppendedRow, type AppendItem, type ChangeItem, type CheckpointRecord, type LogStore } from '../log/log-store';
 import type { Logger } from '../logger';
 import type { Connection, ConnectionHandler } from './connection';
 import { DocEngine, EngineStoppedError } from './doc-engine';
@@ -106,11 +106,9 @@ export class Room implements ConnectionHandler {
 		// A security event takes its place after every update received before it, like an update;
 		// it is recorded even when the room is being reset (the log does not depend on the room).
 		this.guard = new RoomGuard(incidentId, deps.logger, this.now, (item, conn) => {
-			this.judging = this.judging.then(() => {
-				const context = { conn, update: null, actor: { id: conn.user.id, name: conn.user.name } };
-				// On an archive, the refusal commits with a checkpoint: no unsigned tail after the close.
-				if (this.closedFlag) void this.pushSigned(item, context).catch(() => {});
-				else this.commit.push(item, context).catch(() => {});
+			// On an archive, the refusal commits with a checkpoint: no unsigned tail after the close.
+			void this.chain(async () => {
+				this.pushTogether([{ item, context: { conn, update: null, actor: { id: conn.user.id, name: conn.user.name } } }], this.closedFlag).catch(() => {});
 			});
 		});
 		this.presence = new RoomPresence(
@@ -278,28 +276,21 @@ export class Room implements ConnectionHandler {
 	 */
 	async close<T>(finish: (state: RoomState) => Promise<{ rows: ChangeItem[]; actor: Actor; result: T }>): Promise<{ result: T; rows: AppendedRow[] }> {
 		if (this.closedFlag) throw new Error('the incident is already closed');
-		const decided = this.judging.then(async () => {
+		const { result, committed } = await this.chain(async () => {
 			await this.commit.drain();
 			const { rows, actor, result } = await finish(await this.engine.roomState());
 			const status = await this.judgedServerChange(actor, { type: 'meta.set', field: 'status', value: 'closed' });
 			this.closedFlag = true;
-			this.checkpoints.requested();
-			const committed = this.commit.pushGroup([
-				...(status ? [status] : []),
-				...this.stamped(rows).map((item) => ({ item, context: { conn: null, update: null, actor } })),
-				{ item: { kind: 'checkpoint' as const, at: this.now() }, context: { conn: null, update: null, actor: null } }
-			]);
-			return { result, committed: committed.then((all) => all.slice(status ? 1 : 0, all.length - 1)) };
+			const commands = this.commands(rows, actor);
+			const committed = this.pushTogether([...(status ? [status] : []), ...commands], true);
+			return { result, committed: committed.then((all) => all.slice(all.length - commands.length)) };
 		});
-		this.judging = decided.then(({ committed }) => committed).catch(() => {});
-		const { result, committed } = await decided;
 		let appended: AppendedRow[];
 		try {
 			appended = await committed;
 		} catch (error) {
 			// Nothing of the close committed: the room stays open (it is being reloaded anyway).
 			this.closedFlag = false;
-			this.checkpoints.abandoned();
 			throw error;
 		}
 		for (const conn of this.connections) conn.close(CLOSE_CODES.INCIDENT_CLOSED, 'the incident was closed; it is read-only now');
@@ -311,13 +302,11 @@ export class Room implements ConnectionHandler {
 	 * in order and committed in one transaction; live clients get both.
 	 */
 	async changeAndRecord(actor: Actor, change: ServerChange, row: ChangeItem): Promise<AppendedRow> {
-		const decided = this.judging.then(async () => {
+		const rows = await this.chain(async () => {
 			const judged = await this.judgedServerChange(actor, change);
-			const [command] = this.stamped([row]);
-			return this.commit.pushGroup([...(judged ? [judged] : []), { item: command, context: { conn: null, update: null, actor } }]);
+			return this.pushTogether([...(judged ? [judged] : []), ...this.commands([row], actor)], false);
 		});
-		this.judging = decided.catch(() => {});
-		return (await decided).at(-1) as AppendedRow;
+		return rows[rows.length - 1];
 	}
 
 	/**
@@ -325,13 +314,10 @@ export class Room implements ConnectionHandler {
 	 * it reopens in commit together; connections reconnect.
 	 */
 	async reopen(row: ChangeItem, actor: Actor, status: string): Promise<AppendedRow> {
-		const decided = this.judging.then(async () => {
+		const [appended] = await this.chain(async () => {
 			const change = await this.judgedServerChange(actor, { type: 'meta.set', field: 'status', value: status });
-			const [reopened] = this.stamped([row]);
-			return this.commit.pushGroup([{ item: reopened, context: { conn: null, update: null, actor } }, ...(change ? [change] : [])]);
+			return this.pushTogether([...this.commands([row], actor), ...(change ? [change] : [])], false);
 		});
-		this.judging = decided.catch(() => {});
-		const [appended] = await decided;
 		this.closedFlag = false;
 		for (const conn of this.connections) conn.close(CLOSE_CODES.ACCESS_CHANGED, 'the incident was reopened');
 		return appended;
@@ -339,38 +325,41 @@ export class Room implements ConnectionHandler {
 
 	/**
 	 * Appends a server command's row (membership, links, sharing) after everything received so
-	 * far, so live clients get it as a log event in order.
+	 * far, so live clients get it as a log event in order. On an archive it commits with a
+	 * checkpoint signed over it, so the archived log never has an unsigned tail.
 	 */
-	record(item: ChangeItem, actor: Actor | null): Promise<AppendedRow> {
-		if (this.closedFlag) return this.recordSigned(item, actor);
-		const committed = this.judging.then(() => this.commit.push(item, { conn: null, update: null, actor }));
-		this.judging = committed.catch(() => {});
-		return committed;
+	async record(item: ChangeItem, actor: Actor | null): Promise<AppendedRow> {
+		const [row] = await this.chain(() => this.pushTogether([{ item, context: { conn: null, update: null, actor } }], this.closedFlag));
+		return row;
+	}
+
+	/** Runs `step` as the next link of the judging chain, after everything received before it. */
+	private chain<T>(step: () => Promise<T>): Promise<T> {
+		const result = this.judging.then(step);
+		this.judging = result.catch(() => {});
+		return result;
 	}
 
 	/**
-	 * On an archived incident, a command (access: members, restriction, links) commits with a
-	 * checkpoint signed over it, so the archived log never has an unsigned tail.
+	 * Queues rows that commit in one transaction (or not at all); `signed` adds a checkpoint over
+	 * them in the same transaction. Resolves with the rows, the checkpoint's left out.
 	 */
-	private recordSigned(item: ChangeItem, actor: Actor | null): Promise<AppendedRow> {
-		const committed = this.judging.then(() => this.pushSigned(item, { conn: null, update: null, actor }));
-		this.judging = committed.catch(() => {});
-		return committed;
-	}
-
-	/** Queues a row with a checkpoint signed right over it, in one transaction. */
-	private async pushSigned(item: ChangeItem, context: AppendContext): Promise<AppendedRow> {
+	private async pushTogether(entries: { item: AppendItem; context: AppendContext }[], signed: boolean): Promise<AppendedRow[]> {
+		if (!signed) return this.commit.pushGroup(entries);
 		this.checkpoints.requested();
 		try {
-			const [row] = await this.commit.pushGroup([
-				{ item, context },
-				{ item: { kind: 'checkpoint' as const, at: this.now() }, context: { conn: null, update: null, actor: null } }
-			]);
-			return row;
+			const rows = await this.commit.pushGroup([...entries, { item: { kind: 'checkpoint', at: this.now() }, context: { conn: null, update: null, actor: null } }]);
+			return rows.slice(0, -1);
 		} catch (error) {
 			this.checkpoints.abandoned();
 			throw error;
 		}
+	}
+
+	/** Command rows to commit together, stamped with the moment they are queued, in order. */
+	private commands(rows: ChangeItem[], actor: Actor): { item: ChangeItem; context: AppendContext }[] {
+		const at = this.now();
+		return rows.map((row) => ({ item: { ...row, at }, context: { conn: null, update: null, actor } }));
 	}
 
 	/**
@@ -424,8 +413,7 @@ export class Room implements ConnectionHandler {
 		this.judgingCount++;
 		this.checkPressure();
 		// The chain waits for each judgement, not for each commit: commits are grouped behind it.
-		const queued = this.judging.then(() => this.judgeAndQueue(conn, update, actor));
-		this.judging = queued.catch(() => {});
+		const queued = this.chain(() => this.judgeAndQueue(conn, update, actor));
 		return queued.then((entry) => (entry ? entry.committed : null));
 	}
 
@@ -538,12 +526,6 @@ export class Room implements ConnectionHandler {
 		if (!update) return null;
 		const judged = await this.engine.judge(update, actor.id, { trusted: true, closed: false });
 		return judged ? this.judgedItem(null, update, actor, judged) : null;
-	}
-
-	/** Command rows committed together are stamped with the moment they are queued, in order. */
-	private stamped(rows: ChangeItem[]): ChangeItem[] {
-		const at = this.now();
-		return rows.map((row) => ({ ...row, at }));
 	}
 
 	private pushCheckpoint(): Promise<void> {
