@@ -7,7 +7,8 @@
  *     and the changes it made are described in the incident's terms.
  */
 import * as Y from 'yjs';
-import { changesOf, watchChanges, type Change } from '../../src/lib/shared/changes';
+import { changesOf, watchChanges } from '../../src/lib/shared/change-watcher';
+import type { Change } from '../../src/lib/shared/changes';
 import { checklistMap, metaMap, readMeta, type IncidentMeta } from '../../src/lib/shared/doc-schema';
 import { isIncidentKind, isSeverity, STATUSES } from '../../src/lib/shared/incident-kinds';
 import { MAX_CHECKLIST_LABEL, MAX_TITLE_LENGTH } from '../../src/lib/shared/limits';

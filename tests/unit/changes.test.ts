@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
-import { changesOf, rowTypeFor, summarizeChanges, watchChanges, type Change } from '../../src/lib/shared/changes';
+import { changesOf, watchChanges } from '../../src/lib/shared/change-watcher';
+import { rowTypeFor, summarizeChanges, type Change } from '../../src/lib/shared/changes';
 import { addAnnotation, addEntry, entriesMap, metaMap, notesText, writeInitialMeta } from '../../src/lib/shared/doc-schema';
 
 /** Applies `edit` on a writer doc and returns the changes a watching replica derives from the update. */
